@@ -1,0 +1,85 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.datasets = exports.vars = exports.varsSchema = void 0;
+exports.parseVars = parseVars;
+/**
+ * The project's compile-time variables (`vars:` in workflow_settings.yaml, overridden by `--vars=k=v`), validated
+ * with zod. A bad value stops the compile with a message that names the variable.
+ */
+const zod_1 = require("zod");
+const dataset = zod_1.z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, "must be a dataset name (letters, digits, _)");
+const nonNegativeNumber = zod_1.z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a non-negative number")
+    .transform(Number);
+const positiveInteger = zod_1.z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d*$/, "must be a positive whole number")
+    .transform(Number);
+exports.varsSchema = zod_1.z.object({
+    engine: zod_1.z.enum(["bigquery", "duckdb"]),
+    raw_dataset: dataset.default("gp2gp_raw"),
+    staged_dataset: dataset.default("gp2gp_staged"),
+    correlated_dataset: dataset.default("gp2gp_correlated"),
+    marts_dataset: dataset.default("gp2gp_marts"),
+    cutoff_days: zod_1.z
+        .string()
+        .default("0,2,14")
+        .transform((value, ctx) => {
+        // Commas in workflow_settings.yaml; semicolons where the value is passed with --vars (which splits on commas).
+        const parts = value.split(/[,;]/).map((p) => p.trim());
+        const days = [];
+        for (const part of parts) {
+            if (!/^\d{1,3}$/.test(part)) {
+                ctx.addIssue({ code: "custom", message: `"${part}" is not a whole number of days (0-999); expected e.g. 0,2,14` });
+                return zod_1.z.NEVER;
+            }
+            days.push(Number(part));
+        }
+        if (new Set(days).size !== days.length) {
+            ctx.addIssue({ code: "custom", message: `lists a cutoff twice: ${value}` });
+            return zod_1.z.NEVER;
+        }
+        return days.sort((a, b) => a - b);
+    }),
+    /** The cutoff whose results feed the published monthly metrics (spec §6.1). Must be one of cutoff_days. */
+    metrics_cutoff_days: zod_1.z.string().trim().regex(/^\d{1,3}$/, "must be a whole number of days").transform(Number).default(14),
+    /** Publish gate: the latest final month must have at least this many national transfers (spec §6.4). */
+    gate_min_national_transfers: positiveInteger.default(150000),
+    /** Technical failure alert: a day's rate above this percentage raises an alert. */
+    alert_technical_failure_percent: nonNegativeNumber.default(10),
+    /** Technical failure alert: a day's rate this many percentage points above its 28-day baseline raises an alert. */
+    alert_baseline_margin_points: nonNegativeNumber.default(2),
+    /** Impact estimate: staff hours spent on one paper record fallback (print, post, receive, summarise). */
+    impact_hours_per_paper_record: nonNegativeNumber.default(2),
+    /** Impact estimate: staff cost per hour in pounds. */
+    impact_cost_per_hour_gbp: nonNegativeNumber.default(25),
+});
+/** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */
+function parseVars(raw) {
+    const result = exports.varsSchema.safeParse(raw);
+    if (!result.success) {
+        const problems = result.error.issues.map((issue) => `var "${issue.path.join(".") || "(vars)"}": ${issue.message}`);
+        throw new Error(`Invalid project vars in workflow_settings.yaml or --vars:\n  ${problems.join("\n  ")}`);
+    }
+    const vars = result.data;
+    if (!vars.cutoff_days.includes(vars.metrics_cutoff_days)) {
+        throw new Error(`Invalid project vars: var "metrics_cutoff_days" (${vars.metrics_cutoff_days}) must be one of cutoff_days (${vars.cutoff_days.join(",")})`);
+    }
+    return vars;
+}
+function compileVars() {
+    var _a;
+    return typeof dataform !== "undefined" && ((_a = dataform === null || dataform === void 0 ? void 0 : dataform.projectConfig) === null || _a === void 0 ? void 0 : _a.vars) ? dataform.projectConfig.vars : { engine: "duckdb" };
+}
+/** The vars of the current compile (or the defaults with engine duckdb when imported outside Dataform). */
+exports.vars = parseVars(compileVars());
+/** Dataset (schema) of each layer. */
+exports.datasets = {
+    raw: exports.vars.raw_dataset,
+    staged: exports.vars.staged_dataset,
+    correlated: exports.vars.correlated_dataset,
+    marts: exports.vars.marts_dataset,
+};

@@ -1,0 +1,107 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.parseSpineTime = exports.starExcept = exports.unnest = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.helpersFor = helpersFor;
+/**
+ * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
+ * Standard SQL (production) and DuckDB (the embedded engine). Models call these instead of branching on the
+ * engine, so each difference is written down once and unit-tested for both outputs.
+ *
+ * In SQLX: `${engine.timestampDiffMicros("a.acked_at", "e.sent_at")}`. Scripts use `helpersFor("duckdb")`.
+ */
+const config_1 = require("./config");
+const SPINE_TIME_BASE = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)";
+const SPINE_TIME_ZONE = "^\\s*\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
+function parseSpineTimeWith(h, expr) {
+    const base = h.regexpExtract(expr, SPINE_TIME_BASE);
+    // The zone group may match the empty string; wrap so that "no zone" and "no match" can be told apart.
+    const zone = `${h.regexpExtract(`(${expr} || '#')`, SPINE_TIME_ZONE.replace("\\s*$", "\\s*#$"))}`;
+    const naive = h.safeCast(`replace(${base}, 'T', ' ')`, "TIMESTAMP");
+    const sign = `(case when substr(${zone}, 1, 1) = '-' then -1 else 1 end)`;
+    const digits = `replace(substr(${zone}, 2), ':', '')`;
+    const offsetMinutes = `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
+        `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
+    return `(case when ${zone} is null or ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
+}
+const bigquery = {
+    engine: "bigquery",
+    type: (t) => t,
+    safeCast: (expr, t) => `safe_cast(${expr} as ${t})`,
+    stringLiteral: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`,
+    regexLiteral: (pattern) => {
+        if (pattern.includes("'"))
+            throw new Error(`regexLiteral: a pattern may not contain a single quote: ${pattern}`);
+        return `r'${pattern}'`;
+    },
+    regexpExtract: (expr, pattern) => `regexp_extract(${expr}, ${bigquery.regexLiteral(pattern)})`,
+    regexpContains: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(pattern)})`,
+    epochMicros: (ts) => `unix_micros(${ts})`,
+    timestampDiffMicros: (later, earlier) => `timestamp_diff(${later}, ${earlier}, microsecond)`,
+    timestampAdd: (ts, amount, part) => `timestamp_add(${ts}, interval ${amount} ${part.toLowerCase()})`,
+    timestampTrunc: (ts, part) => `timestamp_trunc(${ts}, ${part.toLowerCase()})`,
+    dateTrunc: (date, part) => `date_trunc(${date}, ${part === "WEEK" ? "isoweek" : part.toLowerCase()})`,
+    dateAdd: (date, amount, part) => `date_add(${date}, interval ${amount} ${part.toLowerCase()})`,
+    dateDiffDays: (later, earlier) => `date_diff(${later}, ${earlier}, day)`,
+    dayOfWeek: (x) => `extract(dayofweek from ${x})`,
+    formatTimestamp: (format, ts) => `format_timestamp(${bigquery.stringLiteral(format)}, ${ts}, 'UTC')`,
+    intDiv: (n, d) => `div(${n}, ${d})`,
+    mod: (n, d) => `mod(${n}, ${d})`,
+    currentTimestamp: () => `current_timestamp()`,
+    arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
+    emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
+    unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
+    starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
+    parseSpineTime: (expr) => parseSpineTimeWith(bigquery, expr),
+};
+const DUCKDB_TYPES = {
+    STRING: "varchar",
+    INT64: "bigint",
+    FLOAT64: "double",
+    BOOL: "boolean",
+    DATE: "date",
+    TIMESTAMP: "timestamp",
+    NUMERIC: "decimal(38, 9)",
+    "ARRAY<INT64>": "bigint[]",
+    "ARRAY<STRING>": "varchar[]",
+};
+const duckdb = {
+    engine: "duckdb",
+    type: (t) => DUCKDB_TYPES[t],
+    safeCast: (expr, t) => `try_cast(${expr} as ${DUCKDB_TYPES[t]})`,
+    stringLiteral: (value) => `'${value.replace(/'/g, "''")}'`,
+    regexLiteral: (pattern) => `'${pattern.replace(/'/g, "''")}'`,
+    regexpExtract: (expr, pattern) => `(case when regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)}) then regexp_extract(${expr}, ${duckdb.regexLiteral(pattern)}, 1) end)`,
+    regexpContains: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)})`,
+    epochMicros: (ts) => `epoch_us(${ts})`,
+    timestampDiffMicros: (later, earlier) => `(epoch_us(${later}) - epoch_us(${earlier}))`,
+    timestampAdd: (ts, amount, part) => `(${ts} + to_microseconds(cast((${amount}) as bigint) * ${MICROS[part]}))`,
+    timestampTrunc: (ts, part) => `date_trunc('${part.toLowerCase()}', ${ts})`,
+    dateTrunc: (date, part) => `cast(date_trunc('${part.toLowerCase()}', ${date}) as date)`,
+    dateAdd: (date, amount, part) => part === "DAY" ? `cast(${date} + cast((${amount}) as integer) as date)` : `cast(${date} + to_months(cast((${amount}) as integer)) as date)`,
+    dateDiffDays: (later, earlier) => `date_diff('day', ${earlier}, ${later})`,
+    dayOfWeek: (x) => `(dayofweek(${x}) + 1)`,
+    formatTimestamp: (format, ts) => `strftime(${ts}, ${duckdb.stringLiteral(format)})`,
+    intDiv: (n, d) => `(${n} // ${d})`,
+    mod: (n, d) => `(${n} % ${d})`,
+    currentTimestamp: () => `cast(current_timestamp as timestamp)`,
+    arrayAggNonNull: (expr, orderBy, elementType) => `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
+    emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
+    unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
+    starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
+    parseSpineTime: (expr) => parseSpineTimeWith(duckdb, expr),
+};
+const MICROS = {
+    MICROSECOND: 1,
+    MILLISECOND: 1000,
+    SECOND: 1000000,
+    MINUTE: 60000000,
+    HOUR: 3600000000,
+    DAY: 86400000000,
+};
+/** The helpers for a given engine. */
+function helpersFor(engine) {
+    return engine === "bigquery" ? bigquery : duckdb;
+}
+/** The helpers for the engine this compile targets (the `engine` var). */
+exports.sql = helpersFor(config_1.vars.engine);
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;

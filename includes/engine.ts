@@ -1,0 +1,200 @@
+/**
+ * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
+ * Standard SQL (production) and DuckDB (the embedded engine). Models call these instead of branching on the
+ * engine, so each difference is written down once and unit-tested for both outputs.
+ *
+ * In SQLX: `${engine.timestampDiffMicros("a.acked_at", "e.sent_at")}`. Scripts use `helpersFor("duckdb")`.
+ */
+import { vars } from "./config";
+
+export type Engine = "bigquery" | "duckdb";
+
+/** BigQuery type names the models use; `type()` maps them to the engine's spelling. */
+export type SqlType = "STRING" | "INT64" | "FLOAT64" | "BOOL" | "DATE" | "TIMESTAMP" | "NUMERIC" | "ARRAY<INT64>" | "ARRAY<STRING>";
+export type DatePart = "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
+export type TimePart = "MICROSECOND" | "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY";
+
+export interface SqlHelpers {
+  readonly engine: Engine;
+  /** The engine's spelling of a BigQuery type name. */
+  type(t: SqlType): string;
+  /** CAST that yields NULL instead of failing. */
+  safeCast(expr: string, t: SqlType): string;
+  /** A string literal, escaped for the engine. */
+  stringLiteral(value: string): string;
+  /** A regular-expression literal (RE2 syntax on BigQuery; DuckDB also uses RE2). */
+  regexLiteral(pattern: string): string;
+  /** The first capturing group of `pattern` in `expr`, NULL when it does not match. */
+  regexpExtract(expr: string, pattern: string): string;
+  /** TRUE when `pattern` matches anywhere in `expr` (not a full match). */
+  regexpContains(expr: string, pattern: string): string;
+  /** Microseconds since the Unix epoch of a TIMESTAMP. */
+  epochMicros(ts: string): string;
+  /** later − earlier in microseconds, as an exact integer (not a count of boundaries). */
+  timestampDiffMicros(later: string, earlier: string): string;
+  /** A TIMESTAMP moved by `amount` (an integer expression) of `part`. */
+  timestampAdd(ts: string, amount: string | number, part: TimePart): string;
+  /** A TIMESTAMP truncated to the start of its `part` (UTC). */
+  timestampTrunc(ts: string, part: "MINUTE" | "HOUR" | "DAY" | "MONTH"): string;
+  /** The first DATE of the `part` containing `date` (weeks start on Monday on both engines). */
+  dateTrunc(date: string, part: DatePart): string;
+  /** A DATE moved by `amount` (integer expression) of DAY or MONTH. */
+  dateAdd(date: string, amount: string | number, part: "DAY" | "MONTH"): string;
+  /** Whole days from `earlier` to `later` (DATE values). */
+  dateDiffDays(later: string, earlier: string): string;
+  /** Day of week 1 (Sunday) to 7 (Saturday), as BigQuery's EXTRACT(DAYOFWEEK). */
+  dayOfWeek(dateOrTs: string): string;
+  /** strftime-style formatting of a TIMESTAMP in UTC (%Y %m %d %H %M %S). */
+  formatTimestamp(format: string, ts: string): string;
+  /** Integer division of non-negative integers, truncating. */
+  intDiv(numerator: string, denominator: string): string;
+  /** Remainder of non-negative integers. */
+  mod(numerator: string, denominator: string): string;
+  /** The current time as a TIMESTAMP (UTC). */
+  currentTimestamp(): string;
+  /** ARRAY_AGG of the non-null values of `expr` in `orderBy` order; an empty array (never NULL) when none. */
+  arrayAggNonNull(expr: string, orderBy: string, elementType: "INT64" | "STRING"): string;
+  /** An empty typed array literal. */
+  emptyArray(elementType: "INT64" | "STRING"): string;
+  /** `FROM`-clause item that unnests `arrayExpr` into rows with a column named `alias`. */
+  unnest(arrayExpr: string, alias: string): string;
+  /** `SELECT *` minus some columns. */
+  starExcept(columns: string[], qualifier?: string): string;
+  /**
+   * Parses a Spine `_time` value (spec §2.1) to a UTC TIMESTAMP, NULL when unparseable. Accepts
+   * `YYYY-MM-DD[T ]HH:MM:SS[.ffffff]` followed by `+hhmm`/`+hh:mm`/`-hhmm`, `Z`, `UTC`, `GMT`, `BST` (always
+   * UTC+1, whatever the date, as upstream) or nothing (taken as UTC).
+   */
+  parseSpineTime(expr: string): string;
+}
+
+const SPINE_TIME_BASE = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)";
+const SPINE_TIME_ZONE = "^\\s*\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
+
+function parseSpineTimeWith(h: SqlHelpers, expr: string): string {
+  const base = h.regexpExtract(expr, SPINE_TIME_BASE);
+  // The zone group may match the empty string; wrap so that "no zone" and "no match" can be told apart.
+  const zone = `${h.regexpExtract(`(${expr} || '#')`, SPINE_TIME_ZONE.replace("\\s*$", "\\s*#$"))}`;
+  const naive = h.safeCast(`replace(${base}, 'T', ' ')`, "TIMESTAMP");
+  const sign = `(case when substr(${zone}, 1, 1) = '-' then -1 else 1 end)`;
+  const digits = `replace(substr(${zone}, 2), ':', '')`;
+  const offsetMinutes =
+    `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
+    `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
+  return `(case when ${zone} is null or ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
+}
+
+const bigquery: SqlHelpers = {
+  engine: "bigquery",
+  type: (t) => t,
+  safeCast: (expr, t) => `safe_cast(${expr} as ${t})`,
+  stringLiteral: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`,
+  regexLiteral: (pattern) => {
+    if (pattern.includes("'")) throw new Error(`regexLiteral: a pattern may not contain a single quote: ${pattern}`);
+    return `r'${pattern}'`;
+  },
+  regexpExtract: (expr, pattern) => `regexp_extract(${expr}, ${bigquery.regexLiteral(pattern)})`,
+  regexpContains: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(pattern)})`,
+  epochMicros: (ts) => `unix_micros(${ts})`,
+  timestampDiffMicros: (later, earlier) => `timestamp_diff(${later}, ${earlier}, microsecond)`,
+  timestampAdd: (ts, amount, part) => `timestamp_add(${ts}, interval ${amount} ${part.toLowerCase()})`,
+  timestampTrunc: (ts, part) => `timestamp_trunc(${ts}, ${part.toLowerCase()})`,
+  dateTrunc: (date, part) => `date_trunc(${date}, ${part === "WEEK" ? "isoweek" : part.toLowerCase()})`,
+  dateAdd: (date, amount, part) => `date_add(${date}, interval ${amount} ${part.toLowerCase()})`,
+  dateDiffDays: (later, earlier) => `date_diff(${later}, ${earlier}, day)`,
+  dayOfWeek: (x) => `extract(dayofweek from ${x})`,
+  formatTimestamp: (format, ts) => `format_timestamp(${bigquery.stringLiteral(format)}, ${ts}, 'UTC')`,
+  intDiv: (n, d) => `div(${n}, ${d})`,
+  mod: (n, d) => `mod(${n}, ${d})`,
+  currentTimestamp: () => `current_timestamp()`,
+  arrayAggNonNull: (expr, orderBy, elementType) =>
+    `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
+  emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
+  unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
+  starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
+  parseSpineTime: (expr) => parseSpineTimeWith(bigquery, expr),
+};
+
+const DUCKDB_TYPES: Record<SqlType, string> = {
+  STRING: "varchar",
+  INT64: "bigint",
+  FLOAT64: "double",
+  BOOL: "boolean",
+  DATE: "date",
+  TIMESTAMP: "timestamp",
+  NUMERIC: "decimal(38, 9)",
+  "ARRAY<INT64>": "bigint[]",
+  "ARRAY<STRING>": "varchar[]",
+};
+
+const duckdb: SqlHelpers = {
+  engine: "duckdb",
+  type: (t) => DUCKDB_TYPES[t],
+  safeCast: (expr, t) => `try_cast(${expr} as ${DUCKDB_TYPES[t]})`,
+  stringLiteral: (value) => `'${value.replace(/'/g, "''")}'`,
+  regexLiteral: (pattern) => `'${pattern.replace(/'/g, "''")}'`,
+  regexpExtract: (expr, pattern) =>
+    `(case when regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)}) then regexp_extract(${expr}, ${duckdb.regexLiteral(pattern)}, 1) end)`,
+  regexpContains: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)})`,
+  epochMicros: (ts) => `epoch_us(${ts})`,
+  timestampDiffMicros: (later, earlier) => `(epoch_us(${later}) - epoch_us(${earlier}))`,
+  timestampAdd: (ts, amount, part) => `(${ts} + to_microseconds(cast((${amount}) as bigint) * ${MICROS[part]}))`,
+  timestampTrunc: (ts, part) => `date_trunc('${part.toLowerCase()}', ${ts})`,
+  dateTrunc: (date, part) => `cast(date_trunc('${part.toLowerCase()}', ${date}) as date)`,
+  dateAdd: (date, amount, part) =>
+    part === "DAY" ? `cast(${date} + cast((${amount}) as integer) as date)` : `cast(${date} + to_months(cast((${amount}) as integer)) as date)`,
+  dateDiffDays: (later, earlier) => `date_diff('day', ${earlier}, ${later})`,
+  dayOfWeek: (x) => `(dayofweek(${x}) + 1)`,
+  formatTimestamp: (format, ts) => `strftime(${ts}, ${duckdb.stringLiteral(format)})`,
+  intDiv: (n, d) => `(${n} // ${d})`,
+  mod: (n, d) => `(${n} % ${d})`,
+  currentTimestamp: () => `cast(current_timestamp as timestamp)`,
+  arrayAggNonNull: (expr, orderBy, elementType) =>
+    `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
+  emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
+  unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
+  starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
+  parseSpineTime: (expr) => parseSpineTimeWith(duckdb, expr),
+};
+
+const MICROS: Record<TimePart, number> = {
+  MICROSECOND: 1,
+  MILLISECOND: 1_000,
+  SECOND: 1_000_000,
+  MINUTE: 60_000_000,
+  HOUR: 3_600_000_000,
+  DAY: 86_400_000_000,
+};
+
+/** The helpers for a given engine. */
+export function helpersFor(engine: Engine): SqlHelpers {
+  return engine === "bigquery" ? bigquery : duckdb;
+}
+
+/** The helpers for the engine this compile targets (the `engine` var). */
+export const sql: SqlHelpers = helpersFor(vars.engine);
+export const {
+  type,
+  safeCast,
+  stringLiteral,
+  regexLiteral,
+  regexpExtract,
+  regexpContains,
+  epochMicros,
+  timestampDiffMicros,
+  timestampAdd,
+  timestampTrunc,
+  dateTrunc,
+  dateAdd,
+  dateDiffDays,
+  dayOfWeek,
+  formatTimestamp,
+  intDiv,
+  mod,
+  currentTimestamp,
+  arrayAggNonNull,
+  emptyArray,
+  unnest,
+  starExcept,
+  parseSpineTime,
+} = sql;

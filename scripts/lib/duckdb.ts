@@ -1,0 +1,116 @@
+/**
+ * The embedded DuckDB warehouse: one file, one schema per BigQuery dataset, UTC everywhere.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { datasets } from "../../includes/config";
+
+export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
+
+/** The database path from --database, then GP2GP_DATABASE, then the default. */
+export function resolveDatabasePath(option?: string): string {
+  return path.resolve(option ?? process.env.GP2GP_DATABASE ?? DEFAULT_DATABASE);
+}
+
+export type Row = Record<string, unknown>;
+
+export class Warehouse {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens (creating if needed) the database file, sets UTC and creates the layer schemas. */
+  static async open(databasePath: string, options: { readOnly?: boolean } = {}): Promise<Warehouse> {
+    const resolved = path.resolve(databasePath);
+    if (!options.readOnly) fs.mkdirSync(path.dirname(resolved), { recursive: true });
+    else if (!fs.existsSync(resolved)) throw new Error(`No warehouse at ${resolved}: run \`gp2gp load\` and \`gp2gp run\` first (or \`npm start\`).`);
+    const config: Record<string, string> = {};
+    if (options.readOnly) config.access_mode = "READ_ONLY";
+    if (process.env.GP2GP_DUCKDB_MEMORY_LIMIT) config.memory_limit = process.env.GP2GP_DUCKDB_MEMORY_LIMIT;
+    if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(resolved, config);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/lock/i.test(message)) {
+        throw new Error(`The warehouse ${resolved} is in use by another process: ${message}`);
+      }
+      throw error;
+    }
+    const connection = await instance.connect();
+    await connection.run("set TimeZone = 'UTC'");
+    const warehouse = new Warehouse(resolved, instance, connection);
+    if (!options.readOnly) {
+      for (const schema of Object.values(datasets)) await connection.run(`create schema if not exists "${schema}"`);
+    }
+    return warehouse;
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** Runs a query and returns its rows as plain objects (BIGINTs as numbers when safe, timestamps as ISO strings). */
+  async rows<T extends Row = Row>(sql: string): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS().map((row) => normaliseRow(row)) as T[];
+  }
+
+  async scalar<T = unknown>(sql: string): Promise<T> {
+    const rows = await this.rows(sql);
+    const first = rows[0];
+    return (first ? Object.values(first)[0] : undefined) as T;
+  }
+
+  async tableExists(schema: string, table: string): Promise<boolean> {
+    const count = await this.scalar<number>(
+      `select count(*) from information_schema.tables where table_schema = '${schema.replace(/'/g, "''")}' and table_name = '${table.replace(/'/g, "''")}'`,
+    );
+    return count > 0;
+  }
+
+  /** Runs `body` in one transaction, rolling back if it throws. */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.connection.run("begin transaction");
+    try {
+      const result = await body();
+      await this.connection.run("commit");
+      return result;
+    } catch (error) {
+      try {
+        await this.connection.run("rollback");
+      } catch {
+        // The transaction may already be aborted; the original error is the one to report.
+      }
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function normaliseValue(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(normaliseValue);
+  if (value && typeof value === "object") return normaliseRow(value as Row);
+  return value;
+}
+
+function normaliseRow(row: Row): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = normaliseValue(value);
+  return out;
+}
+
+/** Quotes an identifier for DuckDB. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,67 @@
+/**
+ * The contract between the runner (ordering, selection, progress, failure handling) and an engine executor
+ * (DuckDB or BigQuery), which turns one compiled action into statements and runs them.
+ */
+import type { Engine } from "../../../includes/engine";
+import type { CompiledAssertion, CompiledDeclaration, CompiledOperation, CompiledTable, CompiledTest, Target } from "../compile";
+
+export type ActionKind = "declaration" | "table" | "view" | "incremental" | "operation" | "assertion" | "test";
+
+interface ActionBase {
+  /** "schema.name" (tests: "test:<name>"). */
+  readonly name: string;
+  readonly target: Target;
+  /** Names of the actions this one depends on. */
+  readonly dependencies: readonly string[];
+  readonly tags: readonly string[];
+  readonly fileName: string;
+}
+
+export type Action =
+  | (ActionBase & { readonly kind: "declaration"; readonly compiled: CompiledDeclaration })
+  | (ActionBase & { readonly kind: "table" | "view" | "incremental"; readonly compiled: CompiledTable })
+  | (ActionBase & { readonly kind: "operation"; readonly compiled: CompiledOperation })
+  | (ActionBase & { readonly kind: "assertion"; readonly compiled: CompiledAssertion })
+  | (ActionBase & { readonly kind: "test"; readonly compiled: CompiledTest });
+
+export type Row = Record<string, unknown>;
+
+export interface ActionResult {
+  /** Rows in the relation after the action (tables, incrementals), rows affected (operations), failing rows (assertions). */
+  readonly rows?: number;
+  /** Bytes a BigQuery dry run says the action would process. */
+  readonly bytesProcessed?: number;
+  /** Free-form detail for the progress line, e.g. "merged 120 rows" or "first build". */
+  readonly detail?: string;
+}
+
+export interface AssertionResult extends ActionResult {
+  readonly failingRows: number;
+  /** Up to 10 failing rows. */
+  readonly sample: readonly Row[];
+}
+
+export interface TestResult extends ActionResult {
+  readonly passed: boolean;
+  /** Why the test failed: differing columns or rows. */
+  readonly message?: string;
+}
+
+export interface ExecuteOptions {
+  readonly fullRefresh: boolean;
+  readonly dryRun: boolean;
+}
+
+export interface Executor {
+  readonly engine: Engine;
+  /** Creates what must exist before any action runs (schemas / datasets) and removes leftovers of crashed runs. */
+  prepare(actions: readonly Action[], options: ExecuteOptions): Promise<void>;
+  /** Throws an Error naming the relation when a declared source does not exist. */
+  checkDeclaration(action: Action & { kind: "declaration" }): Promise<void>;
+  /** Builds a table, view or incremental table. Throws on a protected full refresh. */
+  build(action: Action & { kind: "table" | "view" | "incremental" }, options: ExecuteOptions): Promise<ActionResult>;
+  runOperation(action: Action & { kind: "operation" }, options: ExecuteOptions): Promise<ActionResult>;
+  runAssertion(action: Action & { kind: "assertion" }, options: ExecuteOptions): Promise<AssertionResult>;
+  runTest(action: Action & { kind: "test" }, options: ExecuteOptions): Promise<TestResult>;
+  close(): Promise<void>;
+}
