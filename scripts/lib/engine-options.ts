@@ -1,0 +1,38 @@
+/**
+ * Options shared by the commands that compile and run the graph: engine, database and extra vars.
+ */
+import { Command, Option } from "commander";
+import { z } from "zod";
+import type { Engine } from "../../includes/engine";
+import { resolveDatabasePath } from "./duckdb";
+
+export const engineSchema = z.enum(["duckdb", "bigquery"]);
+
+export function addEngineOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--engine <engine>", "warehouse engine").choices(["duckdb", "bigquery"]).env("GP2GP_ENGINE").default("duckdb"))
+    .option("--vars <k=v,...>", "compile vars merged over workflow_settings.yaml (cutoffs as 0;2;14)");
+}
+
+export function addDatabaseOption(command: Command): Command {
+  return command.option("--database <file>", "DuckDB warehouse file (env GP2GP_DATABASE)", undefined);
+}
+
+export function databasePath(options: { database?: string }): string {
+  return resolveDatabasePath(options.database);
+}
+
+export function parseVarsOption(value?: string): Record<string, string> {
+  if (!value) return {};
+  const vars: Record<string, string> = {};
+  for (const pair of value.split(",")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--vars: "${pair}" is not key=value`);
+    vars[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return vars;
+}
+
+export function engineOf(options: { engine?: string }): Engine {
+  return engineSchema.parse(options.engine ?? "duckdb");
+}

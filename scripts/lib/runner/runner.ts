@@ -1,0 +1,111 @@
+/**
+ * Executes selected actions of the compiled graph in dependency order on one executor, with a line per action,
+ * progress for long steps and a summary. A failed action (or failing assertion) skips everything that depends on
+ * it; the run carries on with the rest and ends non-zero.
+ */
+import type { Action, ActionResult, ExecuteOptions, Executor, Row } from "./types";
+
+export type ActionStatus = "done" | "failed" | "skipped" | "passed";
+
+export interface ActionOutcome {
+  readonly action: Action;
+  readonly status: ActionStatus;
+  readonly seconds: number;
+  readonly result?: ActionResult;
+  readonly error?: string;
+  readonly sample?: readonly Row[];
+}
+
+export interface RunSummary {
+  readonly outcomes: readonly ActionOutcome[];
+  readonly seconds: number;
+  readonly ok: boolean;
+}
+
+export interface Reporter {
+  actionStarted(action: Action, index: number, total: number): void;
+  /** Called about once a second while an action runs for longer than a couple of seconds. */
+  actionProgress(action: Action, elapsedSeconds: number, percentage?: number): void;
+  actionFinished(outcome: ActionOutcome, index: number, total: number): void;
+  runFinished(summary: RunSummary): void;
+}
+
+export interface ProgressSource {
+  progress?(): number | undefined;
+}
+
+export async function runActions(
+  actions: readonly Action[],
+  executor: Executor & ProgressSource,
+  options: ExecuteOptions,
+  reporter: Reporter,
+): Promise<RunSummary> {
+  const started = Date.now();
+  const outcomes: ActionOutcome[] = [];
+  const unusable = new Map<string, string>(); // action name -> why its dependents cannot run
+  await executor.prepare(actions, options);
+
+  for (const [index, action] of actions.entries()) {
+    const blockedBy = action.dependencies.find((d) => unusable.has(d));
+    if (blockedBy) {
+      const outcome: ActionOutcome = { action, status: "skipped", seconds: 0, error: `skipped: depends on ${blockedBy}, which ${unusable.get(blockedBy)}` };
+      unusable.set(action.name, "was skipped");
+      outcomes.push(outcome);
+      reporter.actionFinished(outcome, index, actions.length);
+      continue;
+    }
+    reporter.actionStarted(action, index, actions.length);
+    const t0 = Date.now();
+    const ticker = setInterval(() => {
+      const elapsed = (Date.now() - t0) / 1000;
+      if (elapsed >= 2) reporter.actionProgress(action, elapsed, executor.progress?.());
+    }, 1000);
+    let outcome: ActionOutcome;
+    try {
+      outcome = await execute(action, executor, options, t0);
+    } catch (error) {
+      outcome = { action, status: "failed", seconds: (Date.now() - t0) / 1000, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearInterval(ticker);
+    }
+    if (outcome.status === "failed") unusable.set(action.name, action.kind === "assertion" ? "failed its assertion" : "failed");
+    outcomes.push(outcome);
+    reporter.actionFinished(outcome, index, actions.length);
+  }
+
+  const summary: RunSummary = {
+    outcomes,
+    seconds: (Date.now() - started) / 1000,
+    ok: outcomes.every((o) => o.status !== "failed" && o.status !== "skipped"),
+  };
+  reporter.runFinished(summary);
+  return summary;
+}
+
+async function execute(action: Action, executor: Executor, options: ExecuteOptions, t0: number): Promise<ActionOutcome> {
+  const seconds = () => (Date.now() - t0) / 1000;
+  switch (action.kind) {
+    case "declaration":
+      await executor.checkDeclaration(action);
+      return { action, status: "done", seconds: seconds() };
+    case "table":
+    case "view":
+    case "incremental":
+      return { action, status: "done", seconds: seconds(), result: await executor.build(action, options) };
+    case "operation":
+      return { action, status: "done", seconds: seconds(), result: await executor.runOperation(action, options) };
+    case "assertion": {
+      const result = await executor.runAssertion(action, options);
+      if (result.failingRows > 0 && !options.dryRun) {
+        return { action, status: "failed", seconds: seconds(), result, sample: result.sample, error: `assertion failed: ${result.failingRows} row(s)` };
+      }
+      return { action, status: "passed", seconds: seconds(), result };
+    }
+    case "test": {
+      const result = await executor.runTest(action, options);
+      return result.passed || options.dryRun
+        ? { action, status: "passed", seconds: seconds(), result }
+        : { action, status: "failed", seconds: seconds(), result, error: result.message ?? "unit test failed" };
+    }
+  }
+}
