@@ -153,8 +153,12 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
   return parsed.data;
 }
 
+/** The message without the stack trace Dataform appends. */
 function firstLine(message: string): string {
-  return message.split("\n")[0] ?? message;
+  return message
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line))
+    .join("\n    ");
 }
 
 /** "schema.name" of a target, the name the runner and messages use for an action. */

@@ -1,0 +1,34 @@
+/**
+ * Compile gate: the project compiles offline for both engines with no graph errors, and a bad var stops the
+ * compile with a message naming it.
+ */
+import { describe, expect, it } from "vitest";
+import { CompilationError, compileProject } from "../../scripts/lib/compile";
+
+describe("compile", () => {
+  it.each(["duckdb", "bigquery"] as const)("compiles for %s with no graph errors", async (engine) => {
+    const graph = await compileProject({ engine });
+    expect(graph.graphErrors.compilationErrors ?? []).toEqual([]);
+    expect(graph.tables.length).toBeGreaterThan(10);
+    expect(graph.projectConfig.vars?.engine).toBe(engine);
+  });
+
+  it("writes engine-specific SQL through the helpers", async () => {
+    const [duck, bq] = await Promise.all([compileProject({ engine: "duckdb" }), compileProject({ engine: "bigquery" })]);
+    const staged = (g: typeof duck) => g.tables.find((t) => t.target.name === "stg_spine_messages")!.query;
+    expect(staged(duck)).toContain("try_cast(");
+    expect(staged(bq)).toContain("safe_cast(");
+    expect(staged(bq)).not.toContain("try_cast(");
+  });
+
+  it("stops on a bad var with a message naming it", async () => {
+    await expect(compileProject({ engine: "duckdb", vars: { cutoff_days: "0;x" } })).rejects.toThrow(CompilationError);
+    await expect(compileProject({ engine: "duckdb", vars: { cutoff_days: "0;x" } })).rejects.toThrow(/var "cutoff_days"/);
+  });
+
+  it("honours the cutoffs var", async () => {
+    const graph = await compileProject({ engine: "duckdb", vars: { cutoff_days: "1;7", metrics_cutoff_days: "7" } });
+    const windows = graph.tables.find((t) => t.target.name === "conversation_windows")!.query;
+    expect(windows).toContain("select 1 as cutoff_days union all select 7 union all select -1");
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseVars } from "../../includes/config";
+import { DECISION_LIST, windows, roundedSeconds } from "../../includes/classification";
+import { FAILURE_REASON, REASONS_BY_STATUS, STATUS } from "../../includes/constants";
+
+describe("project vars", () => {
+  it("parses the defaults and the cutoff list (commas, or semicolons from --vars)", () => {
+    const vars = parseVars({ engine: "duckdb" });
+    expect(vars.cutoff_days).toEqual([0, 2, 14]);
+    expect(vars.metrics_cutoff_days).toBe(14);
+    expect(vars.gate_min_national_transfers).toBe(150000);
+    expect(parseVars({ engine: "bigquery", cutoff_days: "14;1;0" }).cutoff_days).toEqual([0, 1, 14]);
+  });
+
+  it("names the var at fault", () => {
+    expect(() => parseVars({ engine: "postgres" })).toThrow(/var "engine"/);
+    expect(() => parseVars({ engine: "duckdb", cutoff_days: "0,two" })).toThrow(/var "cutoff_days": "two" is not a whole number/);
+    expect(() => parseVars({ engine: "duckdb", cutoff_days: "2,2" })).toThrow(/var "cutoff_days": lists a cutoff twice/);
+    expect(() => parseVars({ engine: "duckdb", raw_dataset: "bad-name" })).toThrow(/var "raw_dataset"/);
+    expect(() => parseVars({ engine: "duckdb", gate_min_national_transfers: "-3" })).toThrow(/var "gate_min_national_transfers"/);
+    expect(() => parseVars({ engine: "duckdb", cutoff_days: "0,2", metrics_cutoff_days: "14" })).toThrow(/var "metrics_cutoff_days" \(14\) must be one of cutoff_days/);
+  });
+});
+
+describe("classification include", () => {
+  it("lists each configured window once, plus the live window", () => {
+    expect(windows(true)).toBe("(select 0 as cutoff_days union all select 2 union all select 14 union all select -1)");
+    expect(windows(false)).toBe("(select 0 as cutoff_days union all select 2 union all select 14)");
+  });
+
+  it("has a decision list whose outcomes are the allowed status and reason pairs, ending in a catch-all", () => {
+    for (const rule of DECISION_LIST) expect(REASONS_BY_STATUS[rule.status]).toContain(rule.reason);
+    expect(DECISION_LIST.at(-1)).toMatchObject({ condition: "true", status: STATUS.PROCESS_FAILURE, reason: FAILURE_REASON.TRANSFERRED_NOT_INTEGRATED });
+    expect(new Set(DECISION_LIST.map((r) => r.rule)).size).toBe(DECISION_LIST.length);
+  });
+
+  it("rounds seconds half to even", () => {
+    expect(roundedSeconds("d")).toContain("500000");
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * The per-engine SQL helpers: the exact BigQuery text, and the DuckDB text run on DuckDB to check it means the same.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helpersFor } from "../../includes/engine";
+import { Warehouse } from "../../scripts/lib/duckdb";
+import { tempDir } from "../support/warehouse";
+import path from "node:path";
+
+const bq = helpersFor("bigquery");
+const duck = helpersFor("duckdb");
+let warehouse: Warehouse;
+beforeAll(async () => {
+  warehouse = await Warehouse.open(path.join(tempDir("engine"), "e.duckdb"));
+});
+afterAll(() => warehouse.close());
+const value = (expr: string) => warehouse.scalar(`select ${expr}`);
+const ts = (s: string) => `timestamp '${s}'`;
+
+describe("engine helpers", () => {
+  it("types", () => {
+    expect(bq.type("INT64")).toBe("INT64");
+    expect(duck.type("INT64")).toBe("bigint");
+    expect(duck.type("FLOAT64")).toBe("double");
+    expect(duck.type("NUMERIC")).toBe("decimal(38, 9)");
+    expect(duck.type("ARRAY<INT64>")).toBe("bigint[]");
+  });
+
+  it("safeCast", async () => {
+    expect(bq.safeCast("x", "INT64")).toBe("safe_cast(x as INT64)");
+    expect(await value(duck.safeCast("'12'", "INT64"))).toBe(12);
+    expect(await value(duck.safeCast("'INVALID'", "INT64"))).toBe(null);
+  });
+
+  it("stringLiteral escapes quotes for each engine", async () => {
+    expect(bq.stringLiteral("O'Brien \\ x")).toBe("'O\\'Brien \\\\ x'");
+    expect(duck.stringLiteral("O'Brien")).toBe("'O''Brien'");
+    expect(await value(duck.stringLiteral("O'Brien"))).toBe("O'Brien");
+  });
+
+  it("regexpExtract returns the group, NULL when there is no match", async () => {
+    expect(bq.regexpExtract("x", "^(a+)")).toBe("regexp_extract(x, r'^(a+)')");
+    expect(await value(duck.regexpExtract("'aab'", "^(a+)"))).toBe("aa");
+    expect(await value(duck.regexpExtract("'baa'", "^(a+)"))).toBe(null);
+    expect(() => bq.regexLiteral("it's")).toThrow(/single quote/);
+  });
+
+  it("regexpContains matches anywhere, not the whole string", async () => {
+    expect(bq.regexpContains("x", "b")).toBe("regexp_contains(x, r'b')");
+    expect(await value(duck.regexpContains("'abc'", "b"))).toBe(true);
+    expect(await value(duck.regexpContains("'abc'", "^b"))).toBe(false);
+  });
+
+  it("timestampDiffMicros is an exact difference, not a count of boundaries", async () => {
+    expect(bq.timestampDiffMicros("a", "b")).toBe("timestamp_diff(a, b, microsecond)");
+    expect(await value(duck.timestampDiffMicros(ts("2024-01-01 00:00:01.5"), ts("2024-01-01 00:00:00.75")))).toBe(750000);
+    expect(await value(duck.timestampDiffMicros(ts("2024-01-01 00:00:00"), ts("2023-12-31 23:59:59.999")))).toBe(1000);
+  });
+
+  it("epochMicros", async () => {
+    expect(bq.epochMicros("t")).toBe("unix_micros(t)");
+    expect(await value(duck.epochMicros(ts("1970-01-01 00:00:01")))).toBe(1000000);
+  });
+
+  it("timestampAdd takes an integer expression", async () => {
+    expect(bq.timestampAdd("t", "n + 1", "DAY")).toBe("timestamp_add(t, interval n + 1 day)");
+    expect(await value(`cast(${duck.timestampAdd(ts("2024-02-28 12:00:00"), "1 + 1", "DAY")} as varchar)`)).toBe("2024-03-01 12:00:00");
+    expect(await value(`cast(${duck.timestampAdd(ts("2024-01-01 00:00:00"), "-90", "MINUTE")} as varchar)`)).toBe("2023-12-31 22:30:00");
+  });
+
+  it("timestampTrunc and dateTrunc (weeks start on Monday on both)", async () => {
+    expect(bq.timestampTrunc("t", "HOUR")).toBe("timestamp_trunc(t, hour)");
+    expect(bq.dateTrunc("d", "MONTH")).toBe("date_trunc(d, month)");
+    expect(bq.dateTrunc("d", "WEEK")).toBe("date_trunc(d, isoweek)");
+    expect(await value(`cast(${duck.timestampTrunc(ts("2024-03-04 09:59:59"), "HOUR")} as varchar)`)).toBe("2024-03-04 09:00:00");
+    expect(await value(`cast(${duck.dateTrunc("date '2024-03-31'", "MONTH")} as varchar)`)).toBe("2024-03-01");
+    expect(await value(`cast(${duck.dateTrunc("date '2024-03-10'", "WEEK")} as varchar)`)).toBe("2024-03-04");
+  });
+
+  it("dateAdd and dateDiffDays", async () => {
+    expect(bq.dateAdd("d", 1, "MONTH")).toBe("date_add(d, interval 1 month)");
+    expect(bq.dateDiffDays("a", "b")).toBe("date_diff(a, b, day)");
+    expect(await value(`cast(${duck.dateAdd("date '2024-01-31'", 1, "MONTH")} as varchar)`)).toBe("2024-02-29");
+    expect(await value(`cast(${duck.dateAdd("date '2024-01-31'", "-1", "DAY")} as varchar)`)).toBe("2024-01-30");
+    expect(await value(duck.dateDiffDays("date '2024-03-01'", "date '2024-02-01'"))).toBe(29);
+  });
+
+  it("dayOfWeek is 1 for Sunday on both", async () => {
+    expect(bq.dayOfWeek("d")).toBe("extract(dayofweek from d)");
+    expect(await value(duck.dayOfWeek("date '2024-03-03'"))).toBe(1);
+    expect(await value(duck.dayOfWeek("date '2024-03-09'"))).toBe(7);
+  });
+
+  it("formatTimestamp", async () => {
+    expect(bq.formatTimestamp("%Y-%m-%d %H:00", "t")).toBe("format_timestamp('%Y-%m-%d %H:00', t, 'UTC')");
+    expect(await value(duck.formatTimestamp("%Y-%m-%d %H:00", ts("2019-12-31 12:00:21")))).toBe("2019-12-31 12:00");
+  });
+
+  it("intDiv and mod", async () => {
+    expect(bq.intDiv("a", "b")).toBe("div(a, b)");
+    expect(bq.mod("a", "b")).toBe("mod(a, b)");
+    expect(await value(duck.intDiv("7", "2"))).toBe(3);
+    expect(await value(duck.mod("7", "2"))).toBe(1);
+  });
+
+  it("currentTimestamp", async () => {
+    expect(bq.currentTimestamp()).toBe("current_timestamp()");
+    expect(typeof (await value(duck.currentTimestamp()))).toBe("string");
+  });
+
+  it("arrayAggNonNull keeps order, drops NULLs and gives an empty array, never NULL", async () => {
+    expect(bq.arrayAggNonNull("x", "y", "INT64")).toBe("ifnull(array_agg(x ignore nulls order by y), array<int64>[])");
+    const agg = duck.arrayAggNonNull("x", "y", "INT64");
+    expect(await value(`${agg} from (values (3, 2), (null, 1), (5, 0)) as t(x, y)`)).toEqual([5, 3]);
+    expect(await value(`${agg} from (values (null::int, 1)) as t(x, y)`)).toEqual([]);
+    expect(await value(`${duck.emptyArray("INT64")} = []`)).toBe(true);
+  });
+
+  it("unnest and starExcept", async () => {
+    expect(bq.unnest("[1, 2]", "code")).toBe("unnest([1, 2]) as code");
+    expect(bq.starExcept(["a", "b"], "t")).toBe("t.* except (a, b)");
+    expect(await warehouse.rows(`select code from ${duck.unnest("[1, 2]", "code")} order by code`)).toEqual([{ code: 1 }, { code: 2 }]);
+    expect(await warehouse.rows(`select ${duck.starExcept(["a"])} from (select 1 as a, 2 as b)`)).toEqual([{ b: 2 }]);
+  });
+
+  it("parseSpineTime accepts the export's forms (spec §2.1, P1) and nothing else", async () => {
+    const parse = async (text: string) => value(`cast(${duck.parseSpineTime(duck.stringLiteral(text))} as varchar)`);
+    for (const text of ["2019-07-01T09:10:00.334+0000", "2019-07-01 09:10:00.334 UTC", "2019-07-01 10:10:00.334 BST", "2019-07-01 11:10:00.334+02:00", "2019-07-01T08:10:00.334-01:00", "2019-07-01 09:10:00.334Z"]) {
+      expect(await parse(text), text).toBe("2019-07-01 09:10:00.334");
+    }
+    // BST is a fixed +1 h label, even on a winter date, as upstream.
+    expect(await parse("2019-01-01 10:00:00 BST")).toBe("2019-01-01 09:00:00");
+    expect(await parse("2019-07-01 09:10:00")).toBe("2019-07-01 09:10:00");
+    for (const bad of ["", "garbage", "2019-13-01 00:00:00 UTC", "2019-07-01 09:10:00 PST", "2019-07-01", "01/07/2019 09:10"]) {
+      expect(await parse(bad), bad).toBe(null);
+    }
+    expect(bq.parseSpineTime("message_time")).toContain("safe_cast(replace(regexp_extract(message_time, r'");
+  });
+});
