@@ -64,6 +64,12 @@ const TABLES = {
         core_ehr_count: "Core EHR messages received.",
         copc_fragment_count: "Large-message fragments received.",
     },
+    data_quality_daily: {
+        day: "UTC day the items belong to (message, request or export file day).",
+        check_name: "rejected_row, conversation_discarded, unmatched_acknowledgement, unknown_interaction or unknown_asid.",
+        reason: "Why, within the check: the field at fault, the first message's interaction, why an acknowledgement matched nothing, the interaction ID, or which side's ASID is unknown.",
+        item_count: "Rows, conversations, acknowledgements, messages or transfers affected.",
+    },
     conversations: {
         conversation_id: "GP2GP conversation id.",
         started_at: "Time of the conversation's first message (ordering key).",
@@ -194,6 +200,14 @@ const TABLES = {
         source_row: "Row number in that file (the third part of the ordering key).",
         load_id: "The load that brought the row (raw load_log).",
         message_date: "UTC date of message_at (BigQuery partitioning column).",
+    },
+    stg_spine_rejected_rows: {
+        day: "The export file's day (from its name), else the day it was loaded.",
+        field: "Export header of the field at fault; NULL for a fault of the whole row (wrong field count, broken quoting).",
+        reason: "Why the row was rejected, naming the field and value.",
+        source_file: "File the row came from.",
+        source_row: "Row number in that file.",
+        load_id: "The load that read it.",
     },
     stg_reference_months: {
         reference_month: "First day of a month with organisation reference data.",
