@@ -44,15 +44,19 @@ function inWindow(messageAt, startedAt, cutoffDays) {
         `or (${cutoffDays} > 0 and ${messageAt} <= ${engine_1.sql.timestampAdd(startedAt, cutoffDays, "DAY")}))`);
 }
 /**
- * The conversations the current run recomputes: those the latest run of `conversations` refreshed. `conversations`
- * is the correlated model that decides the scope (new messages, or a window that closed since the last run).
+ * The conversations a classification step recomputes in an incremental run: those `conversations` refreshed after
+ * the latest refresh the step itself has processed (each step's rows carry the refresh_sequence of their
+ * conversation). A step that failed or was skipped in an earlier run therefore catches up in the next one.
  */
-function inScope(conversationsRef, column = "conversation_id") {
-    return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence = (select max(refresh_sequence) from ${conversationsRef}))`;
+function inScope(conversationsRef, self, column = "conversation_id") {
+    return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence > (select coalesce(max(refresh_sequence), 0) from ${self}))`;
 }
-/** Incremental pre-operation: drop the rows of the conversations this run recomputes (they are inserted again). */
+/**
+ * Incremental pre-operation: drop the step's rows of the conversations it recomputes. The step's query may then
+ * see a lower latest refresh and recompute a few more conversations; their rows are merged on the unique key.
+ */
 function deleteInScope(self, conversationsRef) {
-    return `delete from ${self} where ${inScope(conversationsRef)}`;
+    return `delete from ${self} where ${inScope(conversationsRef, self)}`;
 }
 /** SQL list of the fatal sender error codes (spec §5.4). */
 exports.fatalSenderErrorCodes = constants_1.FATAL_SENDER_ERROR_CODES.join(", ");

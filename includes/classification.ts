@@ -40,16 +40,20 @@ export function inWindow(messageAt: string, startedAt: string, cutoffDays: strin
 }
 
 /**
- * The conversations the current run recomputes: those the latest run of `conversations` refreshed. `conversations`
- * is the correlated model that decides the scope (new messages, or a window that closed since the last run).
+ * The conversations a classification step recomputes in an incremental run: those `conversations` refreshed after
+ * the latest refresh the step itself has processed (each step's rows carry the refresh_sequence of their
+ * conversation). A step that failed or was skipped in an earlier run therefore catches up in the next one.
  */
-export function inScope(conversationsRef: string, column = "conversation_id"): string {
-  return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence = (select max(refresh_sequence) from ${conversationsRef}))`;
+export function inScope(conversationsRef: string, self: string, column = "conversation_id"): string {
+  return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence > (select coalesce(max(refresh_sequence), 0) from ${self}))`;
 }
 
-/** Incremental pre-operation: drop the rows of the conversations this run recomputes (they are inserted again). */
+/**
+ * Incremental pre-operation: drop the step's rows of the conversations it recomputes. The step's query may then
+ * see a lower latest refresh and recompute a few more conversations; their rows are merged on the unique key.
+ */
 export function deleteInScope(self: string, conversationsRef: string): string {
-  return `delete from ${self} where ${inScope(conversationsRef)}`;
+  return `delete from ${self} where ${inScope(conversationsRef, self)}`;
 }
 
 /** SQL list of the fatal sender error codes (spec §5.4). */

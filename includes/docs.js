@@ -42,6 +42,7 @@ const TRANSFER_COLUMNS = {
 };
 const TABLES = {
     transfers: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         ...TRANSFER_COLUMNS,
         cutoff_days: "Cutoff in days: the transfer is classified on the messages at most this many days after the request (0: the request's UTC day). Published metrics use 14.",
         is_final: "TRUE once the loaded data runs past the end of the cutoff window (request day + cutoff + 1 day); FALSE rows are provisional and may change.",
@@ -84,6 +85,7 @@ const TABLES = {
         data_watermark_at: "Latest message time loaded when the conversation was last recomputed.",
     },
     conversation_windows: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         conversation_id: "GP2GP conversation id.",
         cutoff_days: "Classification cutoff in days (one of the cutoff_days var); -1 is the live window (every message so far).",
         started_at: "Time of the conversation's first message (the request).",
@@ -91,6 +93,7 @@ const TABLES = {
         window_closes_at: "When the window's result becomes final: start of the request's UTC day + cutoff + 1 day (NULL for the live window).",
     },
     window_messages: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         conversation_id: "GP2GP conversation id.",
         prefix_length: "The window prefix this copy of the message belongs to.",
         position: "1-based position of the message in ordering-key order (message_at, source_file, source_row).",
@@ -105,6 +108,7 @@ const TABLES = {
         to_system: "Recipient supplier.",
     },
     registered_messages: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         conversation_id: "GP2GP conversation id.",
         prefix_length: "Window prefix.",
         guid: "The registered GUID.",
@@ -120,6 +124,7 @@ const TABLES = {
         role: "request, core_ehr, copc_continue, copc_fragment or ignored (spec §4.1 step 7).",
     },
     acknowledgements: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         conversation_id: "GP2GP conversation id.",
         prefix_length: "Window prefix.",
         ack_position: "Position of the acknowledgement.",
@@ -132,6 +137,7 @@ const TABLES = {
         acked_registration_rank: "Registration rank of the message acknowledged (orders final and intermediate acks).",
     },
     transfer_outcomes: {
+        refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
         conversation_id: "GP2GP conversation id.",
         prefix_length: "Window prefix the outcome was derived from.",
         request_guid: "GUID of the request.",

@@ -41,6 +41,7 @@ const TRANSFER_COLUMNS: Record<string, string> = {
 const TABLES: Record<string, Record<string, string>> = {
 
   transfers: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     ...TRANSFER_COLUMNS,
     cutoff_days: "Cutoff in days: the transfer is classified on the messages at most this many days after the request (0: the request's UTC day). Published metrics use 14.",
     is_final: "TRUE once the loaded data runs past the end of the cutoff window (request day + cutoff + 1 day); FALSE rows are provisional and may change.",
@@ -83,6 +84,7 @@ const TABLES: Record<string, Record<string, string>> = {
     data_watermark_at: "Latest message time loaded when the conversation was last recomputed.",
   },
   conversation_windows: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     cutoff_days: "Classification cutoff in days (one of the cutoff_days var); -1 is the live window (every message so far).",
     started_at: "Time of the conversation's first message (the request).",
@@ -90,6 +92,7 @@ const TABLES: Record<string, Record<string, string>> = {
     window_closes_at: "When the window's result becomes final: start of the request's UTC day + cutoff + 1 day (NULL for the live window).",
   },
   window_messages: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "The window prefix this copy of the message belongs to.",
     position: "1-based position of the message in ordering-key order (message_at, source_file, source_row).",
@@ -104,6 +107,7 @@ const TABLES: Record<string, Record<string, string>> = {
     to_system: "Recipient supplier.",
   },
   registered_messages: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix.",
     guid: "The registered GUID.",
@@ -119,6 +123,7 @@ const TABLES: Record<string, Record<string, string>> = {
     role: "request, core_ehr, copc_continue, copc_fragment or ignored (spec §4.1 step 7).",
   },
   acknowledgements: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix.",
     ack_position: "Position of the acknowledgement.",
@@ -131,6 +136,7 @@ const TABLES: Record<string, Record<string, string>> = {
     acked_registration_rank: "Registration rank of the message acknowledged (orders final and intermediate acks).",
   },
   transfer_outcomes: {
+    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix the outcome was derived from.",
     request_guid: "GUID of the request.",

@@ -7,6 +7,8 @@ import type { ActionOutcome, Reporter, RunSummary } from "./runner";
 import type { Action, Row } from "./types";
 
 const number = new Intl.NumberFormat("en-GB");
+/** Action names are cut to this width so the columns line up (built-in assertion names are long). */
+const NAME_WIDTH = 72;
 
 export function formatRows(rows: readonly Row[], maxWidth = 40): string {
   if (rows.length === 0) return "";
@@ -57,9 +59,8 @@ export class ConsoleReporter implements Reporter {
     const rows = outcome.result?.rows !== undefined && outcome.action.kind !== "assertion" ? `${number.format(outcome.result.rows)} rows` : "";
     const bytes = outcome.result?.bytesProcessed !== undefined ? `${number.format(outcome.result.bytesProcessed)} bytes` : "";
     const detail = [rows, bytes, outcome.result?.detail].filter(Boolean).join(", ");
-    this.out.write(
-      `${position} ${status} ${outcome.action.kind.padEnd(11)} ${outcome.action.name.padEnd(58)} ${detail.padEnd(20)} ${outcome.seconds.toFixed(2)} s\n`,
-    );
+    const name = outcome.action.name.length > NAME_WIDTH ? `${outcome.action.name.slice(0, NAME_WIDTH - 1)}…` : outcome.action.name;
+    this.out.write(`${position} ${status} ${outcome.action.kind.padEnd(11)} ${name.padEnd(NAME_WIDTH)} ${outcome.seconds.toFixed(2).padStart(7)} s  ${detail}\n`);
     if (outcome.error) this.out.write(`        ${outcome.error.split("\n").join("\n        ")}\n`);
     if (outcome.sample?.length) this.out.write(`${formatRows(outcome.sample).replace(/^/gm, "        ")}\n`);
   }

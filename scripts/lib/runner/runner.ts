@@ -90,10 +90,14 @@ async function execute(action: Action, executor: Executor, options: ExecuteOptio
       return { action, status: "done", seconds: seconds() };
     case "table":
     case "view":
-    case "incremental":
-      return { action, status: "done", seconds: seconds(), result: await executor.build(action, options) };
-    case "operation":
-      return { action, status: "done", seconds: seconds(), result: await executor.runOperation(action, options) };
+    case "incremental": {
+      const result = await executor.build(action, options);
+      return { action, status: "done", seconds: seconds(), result };
+    }
+    case "operation": {
+      const result = await executor.runOperation(action, options);
+      return { action, status: "done", seconds: seconds(), result };
+    }
     case "assertion": {
       const result = await executor.runAssertion(action, options);
       if (result.failingRows > 0 && !options.dryRun) {

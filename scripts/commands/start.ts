@@ -1,0 +1,127 @@
+/**
+ * `npm start` (`gp2gp start`): the main job. Loads the configured data folder (or generates a demo set the first
+ * time), runs the whole graph on DuckDB and prints what was built and how to explore it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Warehouse } from "../lib/duckdb";
+import { datasets, vars } from "../../includes/config";
+import { generate } from "../lib/generate";
+import { loadAsidLookup } from "../lib/load/asid-lookup";
+import type { LoadSummary } from "../lib/load/common";
+import { loadGeography } from "../lib/load/geography";
+import { loadOds } from "../lib/load/ods";
+import { loadSpine } from "../lib/load/spine";
+import { runPipeline } from "../lib/pipeline";
+import { formatRows } from "../lib/runner/reporter";
+import { printGenerateSummary } from "./generate";
+import { printLoadSummary, spineProgressBar, withWarehouse } from "./load";
+
+const number = new Intl.NumberFormat("en-GB");
+
+/** The demo data set: eight weeks from a Monday, a few hundred practices, so one whole month is final. */
+export const DEMO = { start: "2026-08-03", days: 56, practices: 300, seed: 1 } as const;
+
+/** Vars for the demo profile: the publish gate's national floor scaled to a few hundred practices. */
+export const DEMO_VARS: Record<string, string> = { gate_min_national_transfers: "1000" };
+
+export interface StartOptions {
+  database: string;
+  /** A folder with spine/ and reference/ (as `gp2gp generate` writes); when absent a demo set is generated. */
+  dataDir?: string;
+}
+
+export async function startCommand(options: StartOptions): Promise<boolean> {
+  const out = process.stdout;
+  let dataDir = options.dataDir;
+  const isDemo = !dataDir;
+  if (!dataDir) {
+    dataDir = path.join(path.dirname(options.database), "demo-data");
+    if (demoIsCurrent(dataDir)) {
+      out.write(`Using the demo data in ${dataDir} (delete the folder to generate it again).\n`);
+    } else {
+      out.write(`No data folder configured (--data or GP2GP_DATA_DIR): generating a demo set in ${dataDir} …\n`);
+      printGenerateSummary(await generate({ outDir: dataDir, ...DEMO }));
+    }
+  }
+  out.write(`\nLoading ${dataDir} into ${options.database} …\n`);
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!));
+
+  out.write(`\nRunning the graph on DuckDB …\n`);
+  const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {} });
+
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => printOverview(warehouse, summary.ok));
+  return summary.ok;
+}
+
+function demoIsCurrent(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { options?: Record<string, unknown> };
+    const o = manifest.options ?? {};
+    return o.start === DEMO.start && o.days === DEMO.days && o.practices === DEMO.practices && o.seed === DEMO.seed;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads a data folder: spine/ exports, then reference/ files by name (unchanged files are skipped). */
+export async function loadFolder(warehouse: Warehouse, dir: string): Promise<void> {
+  const reference = path.join(dir, "reference");
+  const files = fs.existsSync(reference) ? fs.readdirSync(reference).sort() : [];
+  const odsFiles = files.filter((f) => /organisationMetadata\.json$/.test(f)).map((f) => path.join(reference, f));
+  if (odsFiles.length > 0) printLoadSummary("organisation metadata", await loadOds(warehouse, odsFiles));
+  for (const file of files.filter((f) => /asidLookup\.csv(\.gz)?$/.test(f))) {
+    const month = /^(\d{4}-\d{2})/.exec(file)?.[1];
+    if (!month) throw new Error(`${path.join(reference, file)}: an ASID lookup in a data folder is named YYYY-MM_asidLookup.csv[.gz] so that its month is known`);
+    printLoadSummary(`ASID lookup ${month}`, await loadAsidLookup(warehouse, path.join(reference, file), month));
+  }
+  const geography = files.filter((f) => /geography.*\.csv$/.test(f)).map((f) => path.join(reference, f));
+  if (geography.length > 0) printLoadSummary("geography", await loadGeography(warehouse, geography));
+  const spine = path.join(dir, "spine");
+  if (!fs.existsSync(spine)) throw new Error(`${dir} has no spine/ folder of *_spine_messages.csv[.gz] files`);
+  const progress = spineProgressBar();
+  let summary: LoadSummary;
+  try {
+    summary = await loadSpine(warehouse, [spine], { onProgress: progress.onProgress });
+  } finally {
+    progress.stop();
+  }
+  printLoadSummary("Spine messages", summary);
+}
+
+async function printOverview(warehouse: Warehouse, ok: boolean): Promise<void> {
+  const out = process.stdout;
+  out.write(`\nRows per layer:\n`);
+  for (const schema of [datasets.raw, datasets.staged, datasets.correlated, datasets.marts]) {
+    const tables = await warehouse.rows<{ table_name: string; table_type: string }>(
+      `select table_name, table_type from information_schema.tables where table_schema = '${schema}' order by table_name`,
+    );
+    const parts: string[] = [];
+    for (const t of tables) {
+      const rows = await warehouse.scalar<number>(`select count(*) from "${schema}"."${t.table_name}"`);
+      parts.push(`${t.table_name} ${number.format(rows)}${t.table_type === "VIEW" ? " (view)" : ""}`);
+    }
+    out.write(`  ${schema.padEnd(18)} ${parts.join(", ")}\n`);
+  }
+
+  const cutoff = vars.metrics_cutoff_days;
+  if (await warehouse.tableExists(datasets.marts, "transfers")) {
+    const byStatus = await warehouse.rows(
+      `select request_month::varchar as month, status, count(*) as transfers, bool_and(is_final) as final
+       from "${datasets.marts}".transfers where cutoff_days = ${cutoff}
+       group by all order by month, transfers desc`,
+    );
+    out.write(`\nTransfers per status at the ${cutoff}-day cutoff (final = every transfer's window has closed):\n${formatRows(byStatus).replace(/^/gm, "  ")}\n`);
+  }
+
+  const db = warehouse.path;
+  const rel = path.relative(process.cwd(), db) || db;
+  const dbOption = rel === "warehouse/gp2gp.duckdb" ? "" : ` --database ${rel}`;
+  out.write(
+    `\n${ok ? "Done." : "The run had failures (see above); the tables that did build are in place."} The warehouse is ${rel}. Explore next:\n` +
+      `  npx gp2gp sql "select * from ${datasets.marts}.transfers where cutoff_days = ${cutoff} limit 10"${dbOption}\n` +
+      `  npx gp2gp sql "select stage, count(*) from ${datasets.marts}.transfers_live where is_open group by 1"${dbOption}\n` +
+      `  npx gp2gp sql "select * from ${datasets.marts}.data_quality_daily order by day desc limit 20"${dbOption}\n` +
+      `  npx gp2gp run --help      (re-run, select actions or tags, --full-refresh)\n`,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The `gp2gp` command-line tool: load data, run the Dataform graph on DuckDB or BigQuery, query the marts.
+ */
+import { Command, Option } from "commander";
+import { compileProject } from "./lib/compile";
+import { addDatabaseOption, addEngineOptions, databasePath, engineOf, parseVarsOption } from "./lib/engine-options";
+import { runPipeline } from "./lib/pipeline";
+import { buildActions, orderActions } from "./lib/runner/graph";
+import { sqlCommand, SqlFormat } from "./commands/sql";
+import { registerLoadCommands } from "./commands/load";
+import { registerGenerateCommand } from "./commands/generate";
+import { startCommand } from "./commands/start";
+
+const program = new Command();
+program
+  .name("gp2gp")
+  .description("GP2GP transfer insights: Spine messages to classified transfers and monthly metrics, on DuckDB or BigQuery.")
+  .showHelpAfterError();
+
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((v) => v.trim()).filter(Boolean)];
+
+addEngineOptions(program.command("compile").description("Compile the Dataform project offline and list its actions in run order"))
+  .option("--json", "print the compiled graph as JSON")
+  .action(async (options) => {
+    const graph = await compileProject({ engine: engineOf(options), vars: parseVarsOption(options.vars) });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(graph, null, 2)}\n`);
+      return;
+    }
+    for (const action of orderActions(buildActions(graph))) {
+      process.stdout.write(`${action.kind.padEnd(12)} ${action.name.padEnd(60)} ${action.tags.join(",")}\n`);
+    }
+  });
+
+addDatabaseOption(addEngineOptions(program.command("run").description("Run the graph: tables, views, incrementals, operations, assertions and unit tests, in dependency order")))
+  .option("--actions <names>", "only these actions (comma separated; schema.name or name)", list)
+  .option("--tags <tags>", "only actions with these tags (comma separated)", list)
+  .option("--include-deps", "also run what the selected actions depend on")
+  .option("--include-dependents", "also run what depends on the selected actions")
+  .option("--full-refresh", "rebuild incremental tables from scratch (protected tables refuse)")
+  .option("--dry-run", "BigQuery only: validate every statement with dry-run jobs and report bytes processed")
+  .option("--no-tests", "skip the SQLX unit tests")
+  .action(async (options) => {
+    const summary = await runPipeline({
+      engine: engineOf(options),
+      database: databasePath(options),
+      vars: parseVarsOption(options.vars),
+      fullRefresh: options.fullRefresh,
+      dryRun: options.dryRun,
+      selection: {
+        actions: options.actions,
+        tags: options.tags,
+        includeDependencies: options.includeDeps,
+        includeDependents: options.includeDependents,
+        includeTests: options.tests,
+      },
+    });
+    if (!summary.ok) process.exitCode = 1;
+  });
+
+registerLoadCommands(program);
+registerGenerateCommand(program);
+
+addDatabaseOption(program.command("sql").description("Run a read-only SQL query against the DuckDB warehouse"))
+  .argument("<query>", "the query, e.g. \"select * from gp2gp_marts.transfers limit 10\"")
+  .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
+  .action(async (query: string, options) => {
+    await sqlCommand(query, { database: databasePath(options), format: options.format as SqlFormat });
+  });
+
+addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))
+  .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
+  .action(async (options) => {
+    const ok = await startCommand({ database: databasePath(options), dataDir: options.data ?? process.env.GP2GP_DATA_DIR });
+    if (!ok) process.exitCode = 1;
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`gp2gp: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env.GP2GP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = process.exitCode || 2;
+});
