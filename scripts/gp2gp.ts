@@ -10,6 +10,7 @@ import { sqlCommand, SqlFormat } from "./commands/sql";
 import { registerLoadCommands } from "./commands/load";
 import { registerGenerateCommand } from "./commands/generate";
 import { startCommand } from "./commands/start";
+import { registerBenchCommands } from "./commands/bench";
 
 const program = new Command();
 program
@@ -60,6 +61,7 @@ addDatabaseOption(addEngineOptions(program.command("run").description("Run the g
 
 registerLoadCommands(program);
 registerGenerateCommand(program);
+registerBenchCommands(program);
 
 addDatabaseOption(program.command("sql").description("Run a read-only SQL query against the DuckDB warehouse"))
   .argument("<query>", "the query, e.g. \"select * from gp2gp_marts.transfers limit 10\"")

@@ -1,0 +1,140 @@
+/**
+ * `gp2gp bench classify --conversations N`: generates (or reuses) a month of synthetic Spine data of about N
+ * conversations, loads it into a fresh warehouse and times the classification (staged → correlated → transfers)
+ * for the configured cutoffs: rows, seconds per model, messages per second and peak RSS. Prints a table and
+ * writes the figures as JSON.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { vars } from "../../includes/config";
+import { Warehouse } from "../lib/duckdb";
+import { generate } from "../lib/generate";
+import { runPipeline } from "../lib/pipeline";
+import { SilentReporter } from "../lib/runner/reporter";
+import { formatRows } from "../lib/runner/reporter";
+import { loadFolder } from "./start";
+
+const number = new Intl.NumberFormat("en-GB");
+
+/** Conversations a practice requests in a 30-day month in the generator's default calibration (≈ 250k / 6,300). */
+const CONVERSATIONS_PER_PRACTICE_MONTH = 40;
+
+export interface ClassifyBenchOptions {
+  conversations: number;
+  days: number;
+  seed: number;
+  dir: string;
+  json?: string;
+}
+
+export interface BenchFigures {
+  readonly benchmark: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  readonly cutoffs: readonly number[];
+  readonly conversations: number;
+  readonly messages: number;
+  readonly steps: readonly { step: string; rows: number | null; seconds: number }[];
+  readonly loadSeconds: number;
+  readonly classifySeconds: number;
+  readonly messagesPerSecond: number;
+  readonly peakRssMiB: number;
+}
+
+function peakRssMiB(): number {
+  // maxRSS is in kilobytes; DuckDB runs in this process, so this covers the engine too.
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function machine(): BenchFigures["machine"] {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
+
+export async function benchClassify(options: ClassifyBenchOptions): Promise<BenchFigures> {
+  const practices = Math.max(1, Math.round((options.conversations / CONVERSATIONS_PER_PRACTICE_MONTH) * (30 / options.days)));
+  const dataDir = path.join(options.dir, `data-${practices}p-${options.days}d-s${options.seed}`);
+  if (!fs.existsSync(path.join(dataDir, "manifest.json"))) {
+    process.stdout.write(`Generating ${options.days} days for ${number.format(practices)} practices in ${dataDir} …\n`);
+    const t0 = Date.now();
+    await generate({ outDir: dataDir, start: "2026-03-02", days: options.days, practices, seed: options.seed });
+    process.stdout.write(`  generated in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const database = path.join(options.dir, "bench.duckdb");
+  fs.rmSync(database, { force: true });
+  fs.rmSync(`${database}.wal`, { force: true });
+
+  const warehouse = await Warehouse.open(database);
+  try {
+    const loadStarted = Date.now();
+    await loadFolder(warehouse, dataDir);
+    const loadSeconds = (Date.now() - loadStarted) / 1000;
+
+    process.stdout.write(`\nClassifying for cutoffs ${vars.cutoff_days.join(", ")} …\n`);
+    const reporter = new SilentReporter();
+    const summary = await runPipeline({
+      engine: "duckdb",
+      database,
+      warehouse,
+      reporter,
+      selection: { actions: ["transfers"], includeDependencies: true },
+    });
+    if (!summary.ok) throw new Error(`The classification run failed: ${summary.outcomes.filter((o) => o.status !== "done").map((o) => `${o.action.name}: ${o.error}`).join("; ")}`);
+    const steps = summary.outcomes
+      .filter((o) => o.action.kind !== "declaration")
+      .map((o) => ({ step: o.action.name, rows: o.result?.rows ?? null, seconds: Math.round(o.seconds * 100) / 100 }));
+    const classifySeconds = Math.round(steps.reduce((t, s) => t + s.seconds, 0) * 100) / 100;
+    const messages = await warehouse.scalar<number>("select count(*) from gp2gp_staged.stg_spine_messages");
+    const conversations = await warehouse.scalar<number>("select count(*) from gp2gp_correlated.conversations where starts_with_request");
+    return {
+      benchmark: "classify",
+      machine: machine(),
+      cutoffs: vars.cutoff_days,
+      conversations,
+      messages,
+      steps,
+      loadSeconds: Math.round(loadSeconds * 100) / 100,
+      classifySeconds,
+      messagesPerSecond: Math.round(messages / classifySeconds),
+      peakRssMiB: peakRssMiB(),
+    };
+  } finally {
+    warehouse.close();
+  }
+}
+
+export function printFigures(figures: BenchFigures): void {
+  const out = process.stdout;
+  out.write(`\n${formatRows(figures.steps.map((s) => ({ step: s.step, rows: s.rows === null ? "" : number.format(s.rows), seconds: s.seconds.toFixed(2) })))}\n\n`);
+  out.write(
+    `conversations ${number.format(figures.conversations)}, messages ${number.format(figures.messages)}, cutoffs ${figures.cutoffs.join(",")}\n` +
+      `load ${figures.loadSeconds.toFixed(1)} s; classification ${figures.classifySeconds.toFixed(1)} s = ${number.format(figures.messagesPerSecond)} messages/s; ` +
+      `peak RSS ${number.format(figures.peakRssMiB)} MiB\n` +
+      `machine: ${figures.machine.cpus} × ${figures.machine.cpuModel}, ${figures.machine.memoryGiB} GiB, Node ${figures.machine.node}\n`,
+  );
+}
+
+const positiveInt = (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive whole number");
+  return Number(value);
+};
+
+export function registerBenchCommands(program: Command): void {
+  const bench = program.command("bench").description("Benchmarks that print their figures (time, rows per second, peak memory)");
+  bench
+    .command("classify")
+    .description("Time the classification of about N conversations of generated data for the configured cutoffs")
+    .option("--conversations <n>", "conversations to generate (a month of national volume is about 250,000)", positiveInt, 250_000)
+    .option("--days <n>", "days the conversations are spread over", positiveInt, 30)
+    .option("--seed <n>", "generator seed", positiveInt, 1)
+    .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
+    .option("--json <file>", "also write the figures as JSON to this file")
+    .action(async (options) => {
+      fs.mkdirSync(options.dir, { recursive: true });
+      const figures = await benchClassify(options);
+      printFigures(figures);
+      const json = options.json ?? path.join(options.dir, "classify.json");
+      fs.writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
+      process.stdout.write(`figures written to ${json}\n`);
+    });
+}
