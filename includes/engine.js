@@ -10,18 +10,19 @@ exports.helpersFor = helpersFor;
  * In SQLX: `${engine.timestampDiffMicros("a.acked_at", "e.sent_at")}`. Scripts use `helpersFor("duckdb")`.
  */
 const config_1 = require("./config");
-const SPINE_TIME_BASE = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)";
-const SPINE_TIME_ZONE = "^\\s*\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
-function parseSpineTimeWith(h, expr) {
-    const base = h.regexpExtract(expr, SPINE_TIME_BASE);
-    // The zone group may match the empty string; wrap so that "no zone" and "no match" can be told apart.
-    const zone = `${h.regexpExtract(`(${expr} || '#')`, SPINE_TIME_ZONE.replace("\\s*$", "\\s*#$"))}`;
+/** `_time`: the date-time part, then an optional zone (spec §2.1). One pattern, two capturing groups. */
+const SPINE_TIME = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
+/** The same pattern capturing only the date-time, or only the zone, for BigQuery's single-group REGEXP_EXTRACT. */
+const SPINE_TIME_BASE_ONLY = SPINE_TIME.replace("\\s*(Z|", "\\s*(?:Z|");
+const SPINE_TIME_ZONE_ONLY = SPINE_TIME.replace("^\\s*(\\d{4}", "^\\s*(?:\\d{4}");
+/** UTC timestamp from the date-time text and the zone text ('' for none); NULL when the date-time is not valid. */
+function spineTimeFrom(h, base, zone) {
     const naive = h.safeCast(`replace(${base}, 'T', ' ')`, "TIMESTAMP");
     const sign = `(case when substr(${zone}, 1, 1) = '-' then -1 else 1 end)`;
     const digits = `replace(substr(${zone}, 2), ':', '')`;
     const offsetMinutes = `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
         `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
-    return `(case when ${zone} is null or ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
+    return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
 }
 const bigquery = {
     engine: "bigquery",
@@ -51,7 +52,12 @@ const bigquery = {
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
     starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
-    parseSpineTime: (expr) => parseSpineTimeWith(bigquery, expr),
+    parseSpineTime: (expr) => {
+        // REGEXP_EXTRACT gives NULL when the pattern does not match and '' when the zone group matches nothing.
+        const base = bigquery.regexpExtract(expr, SPINE_TIME_BASE_ONLY);
+        const zone = bigquery.regexpExtract(expr, SPINE_TIME_ZONE_ONLY);
+        return `(case when ${base} is null then null else ${spineTimeFrom(bigquery, base, zone)} end)`;
+    },
 };
 const DUCKDB_TYPES = {
     STRING: "varchar",
@@ -88,7 +94,11 @@ const duckdb = {
     emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
     starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
-    parseSpineTime: (expr) => parseSpineTimeWith(duckdb, expr),
+    // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
+    parseSpineTime: (expr) => {
+        const parts = `regexp_extract(${expr}, ${duckdb.regexLiteral(SPINE_TIME)}, ['base', 'zone'])`;
+        return `(case when ${parts}.base = '' then null else ${spineTimeFrom(duckdb, `${parts}.base`, `${parts}.zone`)} end)`;
+    },
 };
 const MICROS = {
     MICROSECOND: 1,

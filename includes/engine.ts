@@ -68,20 +68,21 @@ export interface SqlHelpers {
   parseSpineTime(expr: string): string;
 }
 
-const SPINE_TIME_BASE = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)";
-const SPINE_TIME_ZONE = "^\\s*\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
+/** `_time`: the date-time part, then an optional zone (spec §2.1). One pattern, two capturing groups. */
+const SPINE_TIME = "^\\s*(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?)\\s*(Z|UTC|GMT|BST|[+-]\\d{2}:?\\d{2}|)\\s*$";
+/** The same pattern capturing only the date-time, or only the zone, for BigQuery's single-group REGEXP_EXTRACT. */
+const SPINE_TIME_BASE_ONLY = SPINE_TIME.replace("\\s*(Z|", "\\s*(?:Z|");
+const SPINE_TIME_ZONE_ONLY = SPINE_TIME.replace("^\\s*(\\d{4}", "^\\s*(?:\\d{4}");
 
-function parseSpineTimeWith(h: SqlHelpers, expr: string): string {
-  const base = h.regexpExtract(expr, SPINE_TIME_BASE);
-  // The zone group may match the empty string; wrap so that "no zone" and "no match" can be told apart.
-  const zone = `${h.regexpExtract(`(${expr} || '#')`, SPINE_TIME_ZONE.replace("\\s*$", "\\s*#$"))}`;
+/** UTC timestamp from the date-time text and the zone text ('' for none); NULL when the date-time is not valid. */
+function spineTimeFrom(h: SqlHelpers, base: string, zone: string): string {
   const naive = h.safeCast(`replace(${base}, 'T', ' ')`, "TIMESTAMP");
   const sign = `(case when substr(${zone}, 1, 1) = '-' then -1 else 1 end)`;
   const digits = `replace(substr(${zone}, 2), ':', '')`;
   const offsetMinutes =
     `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
     `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
-  return `(case when ${zone} is null or ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
+  return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
 }
 
 const bigquery: SqlHelpers = {
@@ -112,7 +113,12 @@ const bigquery: SqlHelpers = {
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
-  parseSpineTime: (expr) => parseSpineTimeWith(bigquery, expr),
+  parseSpineTime: (expr) => {
+    // REGEXP_EXTRACT gives NULL when the pattern does not match and '' when the zone group matches nothing.
+    const base = bigquery.regexpExtract(expr, SPINE_TIME_BASE_ONLY);
+    const zone = bigquery.regexpExtract(expr, SPINE_TIME_ZONE_ONLY);
+    return `(case when ${base} is null then null else ${spineTimeFrom(bigquery, base, zone)} end)`;
+  },
 };
 
 const DUCKDB_TYPES: Record<SqlType, string> = {
@@ -154,7 +160,11 @@ const duckdb: SqlHelpers = {
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
-  parseSpineTime: (expr) => parseSpineTimeWith(duckdb, expr),
+  // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
+  parseSpineTime: (expr) => {
+    const parts = `regexp_extract(${expr}, ${duckdb.regexLiteral(SPINE_TIME)}, ['base', 'zone'])`;
+    return `(case when ${parts}.base = '' then null else ${spineTimeFrom(duckdb, `${parts}.base`, `${parts}.zone`)} end)`;
+  },
 };
 
 const MICROS: Record<TimePart, number> = {
