@@ -14,6 +14,8 @@ import { loadAsidLookup } from "../lib/load/asid-lookup";
 import { loadGeography } from "../lib/load/geography";
 
 const number = new Intl.NumberFormat("en-GB");
+/** The kind name the Spine loads are summarised under. */
+export const SPINE_KIND = "Spine messages";
 
 /** Opens the warehouse under the lock, runs `body`, closes and releases whatever happens. */
 export async function withWarehouse<T>(database: string, command: string, body: (warehouse: Warehouse) => Promise<T>): Promise<T> {
@@ -45,7 +47,11 @@ export function printLoadSummary(kind: string, summary: LoadSummary, out: NodeJS
     `Loaded ${kind}: ${t.files} file(s) (${t.loadedFiles} loaded, ${t.replacedFiles} replaced, ${t.skippedFiles} skipped), ` +
       `${number.format(t.loaded)} rows loaded, ${number.format(t.rejected)} rejected, in ${t.seconds.toFixed(1)} s.\n`,
   );
-  if (t.rejected > 0) out.write(`Rejected rows are kept with their reason in gp2gp_raw.spine_messages_rejected (and counted in gp2gp_marts.data_quality_daily).\n`);
+  if (t.rejected > 0 && kind === SPINE_KIND) {
+    out.write(`Rejected rows are kept with their reason in gp2gp_raw.spine_messages_rejected (and counted in gp2gp_marts.data_quality_daily).\n`);
+  } else if (t.rejected > 0) {
+    out.write(`Rejected rows of reference files are not stored: each is listed above.\n`);
+  }
 }
 
 /** A progress bar over the bytes of each Spine file, on a terminal only. */
@@ -77,7 +83,7 @@ export function registerLoadCommands(program: Command): void {
     .action(async (paths: string[], options) => {
       const progress = spineProgressBar();
       const summary = await withWarehouse(databasePath(options), "gp2gp load spine", (w) => loadSpine(w, paths, { onProgress: progress.onProgress })).finally(progress.stop);
-      printLoadSummary("Spine messages", summary);
+      printLoadSummary(SPINE_KIND, summary);
     });
 
   addDatabaseOption(load.command("ods").description("Monthly organisationMetadata.json files (format v5; each names its own year and month)"))

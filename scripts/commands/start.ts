@@ -15,7 +15,7 @@ import { loadSpine } from "../lib/load/spine";
 import { runPipeline } from "../lib/pipeline";
 import { formatRows } from "../lib/runner/reporter";
 import { printGenerateSummary } from "./generate";
-import { printLoadSummary, spineProgressBar, withWarehouse } from "./load";
+import { printLoadSummary, SPINE_KIND, spineProgressBar, withWarehouse } from "./load";
 
 const number = new Intl.NumberFormat("en-GB");
 
@@ -86,7 +86,7 @@ export async function loadFolder(warehouse: Warehouse, dir: string): Promise<voi
   } finally {
     progress.stop();
   }
-  printLoadSummary("Spine messages", summary);
+  printLoadSummary(SPINE_KIND, summary);
 }
 
 async function printOverview(warehouse: Warehouse, ok: boolean): Promise<void> {

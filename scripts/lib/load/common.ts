@@ -1,0 +1,112 @@
+/**
+ * What every loader shares: the error type for refused files, file identity (size and SHA-256), the result
+ * shapes returned to the command line, and row-level rejection messages.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+/** A file that cannot be loaded at all. Nothing from it reaches the warehouse; the message names the file. */
+export class LoadError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file} ${problem}`);
+    this.name = "LoadError";
+  }
+}
+
+export type SourceKind = "spine" | "ods" | "asid_lookup" | "geography";
+
+export interface FileInfo {
+  /** The path as given (used in error messages). */
+  readonly displayPath: string;
+  readonly absolutePath: string;
+  /** Base name: the `source_file` of every row and load_log.file_name. */
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+}
+
+/** Size and SHA-256 of a file's bytes as stored (compressed files are hashed compressed). */
+export async function describeFile(filePath: string): Promise<FileInfo> {
+  const absolutePath = path.resolve(filePath);
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(absolutePath);
+  } catch {
+    throw new LoadError(filePath, "does not exist");
+  }
+  if (!stat.isFile()) throw new LoadError(filePath, "is not a file");
+  const hash = createHash("sha256");
+  for await (const chunk of fs.createReadStream(absolutePath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return { displayPath: filePath, absolutePath, name: path.basename(absolutePath), sizeBytes: stat.size, sha256: hash.digest("hex") };
+}
+
+export type LoadStatus = "loaded" | "skipped" | "replaced";
+
+export interface FileLoadResult {
+  /** Base name of the file. */
+  readonly file: string;
+  readonly path: string;
+  /** 'skipped': identical to the current load of the same file; 'replaced': a changed file replaced an earlier load. */
+  readonly status: LoadStatus;
+  /** The load that now holds the file's rows (for 'skipped', the earlier load). */
+  readonly loadId: number;
+  /** Data rows read, written to the raw table, and rejected by this call (all 0 when skipped). */
+  readonly rows: number;
+  readonly loaded: number;
+  readonly rejected: number;
+  readonly seconds: number;
+  /** The first few rejections, e.g. `x.csv row 17: jdiEvent "INVALID" is not NONE, empty or an integer`. */
+  readonly rejections: readonly string[];
+}
+
+export interface LoadSummary {
+  readonly files: readonly FileLoadResult[];
+  readonly totals: {
+    readonly files: number;
+    readonly loadedFiles: number;
+    readonly replacedFiles: number;
+    readonly skippedFiles: number;
+    readonly rows: number;
+    readonly loaded: number;
+    readonly rejected: number;
+    readonly seconds: number;
+  };
+}
+
+/** How many rejection messages each file result carries. */
+export const REJECTIONS_REPORTED = 5;
+
+export function summarise(files: readonly FileLoadResult[]): LoadSummary {
+  const sum = (pick: (f: FileLoadResult) => number) => files.reduce((total, f) => total + pick(f), 0);
+  const count = (status: LoadStatus) => files.filter((f) => f.status === status).length;
+  return {
+    files,
+    totals: {
+      files: files.length,
+      loadedFiles: count("loaded"),
+      replacedFiles: count("replaced"),
+      skippedFiles: count("skipped"),
+      rows: sum((f) => f.rows),
+      loaded: sum((f) => f.loaded),
+      rejected: sum((f) => f.rejected),
+      seconds: Math.round(sum((f) => f.seconds) * 1000) / 1000,
+    },
+  };
+}
+
+export function rejectionMessage(file: string, row: number, reason: string): string {
+  return `${file} row ${row}: ${reason}`;
+}
+
+/** "YYYY-MM-DD" of the first day of a month. */
+export function firstOfMonth(year: number, month: number): string {
+  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-01`;
+}
+
+export function elapsedSeconds(startedAt: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6) / 1000;
+}

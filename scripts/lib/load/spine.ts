@@ -1,0 +1,314 @@
+/**
+ * Loads daily Spine message exports (spec §2.1) into raw.spine_messages, rejected rows into
+ * raw.spine_messages_rejected.
+ *
+ * Two steps per file, for speed with exact row numbers:
+ * 1. Node streams the file once (gunzip on the thread pool), finds records on raw bytes and writes a normalised CSV
+ *    to a temporary file: `source_row, fault, raw_line, c1 … cN`, one line per data row. Well-formed rows are copied
+ *    byte for byte; rows with quotes are re-quoted; rows with a wrong field count or broken quoting keep their text
+ *    in raw_line with the fault. Memory stays bounded whatever the file size.
+ * 2. DuckDB reads that file with its parallel CSV reader and, in one transaction, inserts the rows that pass the
+ *    checks into the raw table and the others, with the reason, into the rejected table. `_time` is checked with
+ *    the same SQL helper the staged model parses it with, so the two can never disagree.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import { helpersFor } from "../../../includes/engine";
+import { SPINE_COLUMNS } from "../../../includes/raw_schemas";
+import { quoteIdent, type Warehouse } from "../duckdb";
+import { describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
+import { CsvRecordScanner, MAX_RECORD_BYTES, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
+import { loadFile, type WrittenCounts } from "./load-log";
+import { ensureRawTables, rawName } from "./raw-tables";
+
+const duckdb = helpersFor("duckdb");
+
+/**
+ * Longest line of the normalised file: a rejected record is written quoted (quotes doubled) next to its fault. Kept
+ * small because DuckDB's CSV reader holds buffers of a multiple of it per thread.
+ */
+const NORMALISED_LINE_BYTES = 4 * MAX_RECORD_BYTES;
+
+/** Names a directory's Spine exports must match to be picked up. */
+const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
+
+export interface SpineProgress {
+  readonly file: string;
+  readonly rowsRead: number;
+  /** Bytes of the file as stored (compressed, for gzip) read so far, out of totalBytes. */
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+}
+
+export interface LoadSpineOptions {
+  readonly onProgress?: (progress: SpineProgress) => void;
+}
+
+/**
+ * Loads Spine exports from files and directories (a directory contributes its `*_spine_messages.csv[.gz]` files,
+ * sorted by name). Every file's header is checked before anything is loaded; each file then loads in its own
+ * transaction. Throws a LoadError for a file that is not a Spine export.
+ */
+export async function loadSpine(warehouse: Warehouse, inputs: readonly string[], options: LoadSpineOptions = {}): Promise<LoadSummary> {
+  await ensureRawTables(warehouse);
+  const files = await listSpineFiles(inputs);
+  const headers = new Map<string, string[]>();
+  for (const file of files) headers.set(file, spineHeader(file, await peekHeader(file, file)));
+  const results = [];
+  for (const file of files) results.push(await loadSpineFile(warehouse, file, headers.get(file)!, options));
+  return summarise(results);
+}
+
+/** The files named by `inputs`, directories expanded to their Spine exports in name order. */
+export async function listSpineFiles(inputs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const stat = await fs.promises.stat(input).catch(() => undefined);
+    if (!stat) throw new LoadError(input, "does not exist");
+    if (stat.isDirectory()) {
+      const names = (await fs.promises.readdir(input, { withFileTypes: true }))
+        .filter((entry) => entry.isFile() && SPINE_FILE_PATTERN.test(entry.name))
+        .map((entry) => entry.name)
+        .sort();
+      if (names.length === 0) throw new LoadError(input, "holds no *_spine_messages.csv or *_spine_messages.csv.gz files");
+      files.push(...names.map((name) => path.join(input, name)));
+    } else files.push(input);
+  }
+  return files;
+}
+
+/** Checks a header and returns it; refuses a file that lacks a required Spine column. */
+function spineHeader(displayPath: string, header: string[]): string[] {
+  const missing = SPINE_COLUMNS.filter((c) => c.required && !header.includes(c.header)).map((c) => c.header);
+  if (missing.length > 0) {
+    throw new LoadError(displayPath, `is not a Spine message export: its header lacks ${missing.join(", ")} (header: ${describeHeader(header)})`);
+  }
+  return header;
+}
+
+async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: string[], options: LoadSpineOptions) {
+  const file = await describeFile(displayPath);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
+  const normalisedPath = path.join(workDir, "rows.csv");
+  let rows = 0;
+  try {
+    return await loadFile(warehouse, {
+      kind: "spine",
+      file,
+      tables: ["spine_messages", "spine_messages_rejected"],
+      async prepare() {
+        rows = await normalise(file, header, normalisedPath, options.onProgress);
+      },
+      write: (loadId) => writeRows(warehouse, file, header, normalisedPath, rows, loadId),
+    });
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Buffered synchronous writes: the scanner's callback is synchronous and the writes are large and few. */
+class OutputFile {
+  private readonly buffer = Buffer.allocUnsafe(4 << 20);
+  private used = 0;
+  private readonly fd: number;
+
+  constructor(filePath: string) {
+    this.fd = fs.openSync(filePath, "w");
+  }
+
+  ascii(text: string): void {
+    this.reserve(text.length);
+    this.used += this.buffer.write(text, this.used, "latin1");
+  }
+
+  text(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.buffer.length) {
+      this.flush();
+      fs.writeSync(this.fd, text);
+      return;
+    }
+    this.reserve(bytes);
+    this.used += this.buffer.write(text, this.used, "utf8");
+  }
+
+  bytes(source: Buffer, start: number, end: number): void {
+    this.reserve(end - start);
+    this.used += source.copy(this.buffer, this.used, start, end);
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.used++] = value;
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes > this.buffer.length) this.flush();
+  }
+
+  private flush(): void {
+    let written = 0;
+    while (written < this.used) written += fs.writeSync(this.fd, this.buffer, written, this.used - written);
+    this.used = 0;
+  }
+}
+
+function csvQuote(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`;
+}
+
+/** Writes the normalised CSV of step 1 and returns the number of data rows. */
+async function normalise(file: FileInfo, header: string[], outputPath: string, onProgress?: (p: SpineProgress) => void): Promise<number> {
+  const width = header.length;
+  const emptyFields = ",".repeat(width);
+  const out = new OutputFile(outputPath);
+  const hash = createHash("sha256");
+  let bytesRead = 0;
+  let dataRows = 0;
+  const scanner = new CsvRecordScanner(file.displayPath, (buf, start, end, row, plain, commas) => {
+    if (row === 0) {
+      // The header was checked before loading; a file replaced since then must not load under the old header.
+      const again = readHeader(file.displayPath, buf, start, end, plain);
+      if (JSON.stringify(again) !== JSON.stringify(header)) throw new LoadError(file.displayPath, "changed while it was being loaded");
+      return;
+    }
+    dataRows = row;
+    if (plain && commas === width - 1) {
+      out.ascii(`${row},,,`);
+      out.bytes(buf, start, end);
+      out.byte(10);
+      return;
+    }
+    const text = buf.toString("utf8", start, end);
+    const parsed = plain ? undefined : parseFields(text);
+    if (parsed?.fields && parsed.fields.length === width) {
+      out.text(`${row},,,${parsed.fields.map(csvQuote).join(",")}\n`);
+      return;
+    }
+    const fault = parsed?.fault ?? fieldCountFault(parsed?.fields ? parsed.fields.length : commas + 1, width);
+    out.text(`${row},${csvQuote(rowFaultReason(fault))},${csvQuote(text)}${emptyFields}\n`);
+  });
+  let lastReport = 0;
+  onProgress?.({ file: file.name, rowsRead: 0, bytesRead: 0, totalBytes: file.sizeBytes });
+  try {
+    const input = openInput(file.absolutePath, file.displayPath, {
+      onStoredChunk(chunk) {
+        hash.update(chunk);
+        bytesRead += chunk.length;
+      },
+    });
+    for await (const chunk of input) {
+      scanner.push(chunk);
+      if (onProgress && dataRows - lastReport >= 100_000) {
+        lastReport = dataRows;
+        onProgress({ file: file.name, rowsRead: dataRows, bytesRead, totalBytes: file.sizeBytes });
+      }
+    }
+    scanner.end();
+  } finally {
+    out.close();
+  }
+  requireDataRows(file.displayPath, scanner.records);
+  if (hash.digest("hex") !== file.sha256) throw new LoadError(file.displayPath, "changed while it was being loaded");
+  onProgress?.({ file: file.name, rowsRead: dataRows, bytesRead, totalBytes: file.sizeBytes });
+  return dataRows;
+}
+
+interface SpineCheck {
+  readonly header: string;
+  /** SQL that is true when the value (a non-null VARCHAR expression) is unusable. */
+  fails(value: string): string;
+  /** SQL text of the reason. */
+  reason(value: string): string;
+}
+
+/** `"value"` for a reason, shortened so that one bad cell cannot flood a message. */
+function quotedSql(value: string): string {
+  return `'"' || (case when length(${value}) > 80 then left(${value}, 80) || '…' else ${value} end) || '"'`;
+}
+
+function emptyCheck(header: string): SpineCheck {
+  return { header, fails: (v) => `${v} = ''`, reason: () => duckdb.stringLiteral(`${header} is empty`) };
+}
+
+/** The row checks in the order they are reported (a row gets the reason of the first one it fails). */
+const SPINE_CHECKS: readonly SpineCheck[] = [
+  emptyCheck("_time"),
+  {
+    header: "_time",
+    fails: (v) => `${duckdb.parseSpineTime(v)} is null`,
+    reason: (v) => `'_time ' || ${quotedSql(v)} || ' is not a valid Spine time (e.g. 2019-07-01T09:10:00.334+0000 or 2019-07-01 10:10:00.334 BST)'`,
+  },
+  emptyCheck("conversationID"),
+  emptyCheck("GUID"),
+  emptyCheck("interactionID"),
+  {
+    header: "jdiEvent",
+    // At most 18 digits, so that every accepted code fits an INT64 downstream.
+    fails: (v) => `not (${v} in ('', 'NONE') or regexp_full_match(${v}, '[0-9]{1,18}'))`,
+    reason: (v) => `'jdiEvent ' || ${quotedSql(v)} || ' is not NONE, empty or an integer'`,
+  },
+];
+
+/** Step 2: inserts the normalised rows of one file, valid ones into the raw table and the others into the rejected one. */
+async function writeRows(warehouse: Warehouse, file: FileInfo, header: string[], normalisedPath: string, rows: number, loadId: number): Promise<WrittenCounts> {
+  const columnTypes = ["'source_row': 'bigint'", "'fault': 'varchar'", "'raw_line': 'varchar'", ...header.map((_, i) => `'c${i + 1}': 'varchar'`)];
+  const normalised = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
+    delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
+  const columnOf = (spineHeader: string) => SPINE_COLUMNS.find((c) => c.header === spineHeader)!.name;
+  // Empty cells read as NULL; in the export they are empty strings. Absent optional columns stay NULL, and so do
+  // the fields of a row that could not be split.
+  const fields = SPINE_COLUMNS.map((c) => {
+    const index = header.indexOf(c.header);
+    const value = index < 0 ? "cast(null as varchar)" : `case when fault is null then coalesce(c${index + 1}, '') end`;
+    return `${value} as ${quoteIdent(c.name)}`;
+  });
+  const reason = `case when fault is not null then fault ${SPINE_CHECKS.map((check) => `when ${check.fails(columnOf(check.header))} then ${check.reason(columnOf(check.header))}`).join(" ")} end`;
+  const field = `case when fault is not null then null ${SPINE_CHECKS.map((check) => `when ${check.fails(columnOf(check.header))} then ${duckdb.stringLiteral(check.header)}`).join(" ")} end`;
+  const spineColumns = SPINE_COLUMNS.map((c) => quoteIdent(c.name)).join(", ");
+  const provenance = `${duckdb.stringLiteral(file.name)}, source_row, ${loadId}`;
+  const mapped = (source: string) => `(select source_row, fault, raw_line, ${fields.join(", ")} from ${source})`;
+
+  // The rows' order in the table carries no meaning (source_row does), and inserting without keeping it is twice as fast.
+  const inserted = await withSetting(warehouse, "preserve_insertion_order", "false", () => warehouse.connection.run(
+    `insert into ${rawName("spine_messages")} (${spineColumns}, source_file, source_row, load_id)
+     select ${spineColumns}, ${provenance} from ${mapped(normalised)} where (${reason}) is null`,
+  ));
+  const loaded = inserted.rowsChanged;
+  let rejected = 0;
+  if (loaded < rows) {
+    // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
+    const missing = `(select * from ${normalised} as n where not exists (
+      select 1 from ${rawName("spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
+    const result = await warehouse.connection.run(
+      `insert into ${rawName("spine_messages_rejected")} (${spineColumns}, reason, field, raw_line, source_file, source_row, load_id)
+       select ${spineColumns}, ${reason}, ${field}, raw_line, ${provenance} from ${mapped(missing)}`,
+    );
+    rejected = result.rowsChanged;
+  }
+  const firstRejects = await warehouse.rows<{ source_row: number; reason: string }>(
+    `select source_row, reason from ${rawName("spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`,
+  );
+  return { rows, loaded, rejected, rejections: firstRejects.map((r) => rejectionMessage(file.name, r.source_row, r.reason)) };
+}
+
+/** Runs `body` with a DuckDB setting changed, restoring its previous value afterwards. */
+async function withSetting<T>(warehouse: Warehouse, name: string, value: string, body: () => Promise<T>): Promise<T> {
+  const previous = await warehouse.scalar<unknown>(`select current_setting(${duckdb.stringLiteral(name)})`);
+  await warehouse.run(`set ${name} = ${value}`);
+  try {
+    return await body();
+  } finally {
+    await warehouse.run(`set ${name} = ${typeof previous === "string" ? duckdb.stringLiteral(previous) : String(previous)}`);
+  }
+}
