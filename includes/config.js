@@ -56,6 +56,33 @@ exports.varsSchema = zod_1.z.object({
     impact_hours_per_paper_record: nonNegativeNumber.default(2),
     /** Impact estimate: staff cost per hour in pounds. */
     impact_cost_per_hour_gbp: nonNegativeNumber.default(25),
+    /**
+     * Impact estimate: the baseline period whose technical failure rate later months are compared with. A whole
+     * number N = the first N final months with transfers at the metrics cutoff; or an inclusive range
+     * "YYYY-MM..YYYY-MM" (its final months).
+     */
+    impact_baseline_months: zod_1.z
+        .string()
+        .trim()
+        .regex(/^([1-9]\d{0,2}|\d{4}-(0[1-9]|1[0-2])\.\.\d{4}-(0[1-9]|1[0-2]))$/, 'must be a number of months (e.g. 3) or a range "YYYY-MM..YYYY-MM"')
+        .refine((v) => !v.includes("..") || v.split("..")[0] <= v.split("..")[1], "the range must not end before it starts")
+        .default("3"),
+    /**
+     * Publish gate: how many practices with transfers in the latest final month may lack a Sub-ICB location (upstream
+     * drops them from the practice figures; real reference data usually has a few). 0: every practice must be mapped.
+     */
+    gate_max_practices_without_sicbl: zod_1.z.string().trim().regex(/^\d{1,6}$/, "must be a whole number").transform(Number).default(0),
+    /** Technical failure alert: days (of a supplier pathway) with fewer transfers than this never raise an alert. */
+    alert_min_daily_transfers: positiveInteger.default(100),
+    /** Technical failure alert: the baseline is the median daily rate of this many days before the day. */
+    alert_baseline_days: positiveInteger.default(28),
+    /** Technical failure alert: the baseline needs at least this many earlier days with transfers, else it is NULL. */
+    alert_baseline_min_days: positiveInteger.default(7),
+    /**
+     * Publish gate: "true" runs the assertions tagged gate with the graph (a failing gate fails the run); "false"
+     * compiles them disabled, so only `gp2gp export report` and publishing evaluate them (scripts/lib/gate.ts).
+     */
+    gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 /** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */
 function parseVars(raw) {

@@ -58,6 +58,11 @@ export interface SqlHelpers {
   emptyArray(elementType: "INT64" | "STRING"): string;
   /** `FROM`-clause item that unnests `arrayExpr` into rows with a column named `alias`. */
   unnest(arrayExpr: string, alias: string): string;
+  /**
+   * Rows of a group where `condition` is TRUE. BigQuery's COUNTIF gives 0 when the condition is NULL on every row;
+   * DuckDB's countif gives NULL then, so DuckDB counts with a FILTER clause instead.
+   */
+  countIf(condition: string): string;
   /** `SELECT *` minus some columns. */
   starExcept(columns: string[], qualifier?: string): string;
   /**
@@ -111,6 +116,7 @@ const bigquery: SqlHelpers = {
   arrayAggNonNull: (expr, orderBy, elementType) =>
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
+  countIf: (condition) => `countif(${condition})`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
   parseSpineTime: (expr) => {
@@ -158,6 +164,7 @@ const duckdb: SqlHelpers = {
   arrayAggNonNull: (expr, orderBy, elementType) =>
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
+  countIf: (condition) => `count(*) filter (where ${condition})`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
   // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
@@ -204,6 +211,7 @@ export const {
   currentTimestamp,
   arrayAggNonNull,
   emptyArray,
+  countIf,
   unnest,
   starExcept,
   parseSpineTime,

@@ -11,6 +11,8 @@ import { registerLoadCommands } from "./commands/load";
 import { registerGenerateCommand } from "./commands/generate";
 import { startCommand } from "./commands/start";
 import { registerBenchCommands } from "./commands/bench";
+import { registerExportMetricsCommand } from "./commands/export-metrics";
+import { registerExportReportCommand } from "./commands/export-report";
 
 const program = new Command();
 program
@@ -62,6 +64,8 @@ addDatabaseOption(addEngineOptions(program.command("run").description("Run the g
 registerLoadCommands(program);
 registerGenerateCommand(program);
 registerBenchCommands(program);
+registerExportMetricsCommand(program);
+registerExportReportCommand(program);
 
 addDatabaseOption(program.command("sql").description("Run a read-only SQL query against the DuckDB warehouse"))
   .argument("<query>", "the query, e.g. \"select * from gp2gp_marts.transfers limit 10\"")

@@ -25,6 +25,7 @@ import { insertReference, insertSpineRows, openTestWarehouse, runGraph } from ".
 
 const day = "2024-03-04";
 const t = (hms: string) => `${day} ${hms}`;
+const previousDay = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 const at = (hms: string) => iso(t(hms));
 
 interface Case {
@@ -50,6 +51,21 @@ const cases: Case[] = [
       [t("11:00:00"), "A2", "ACK", "R>S", "E1"],
     ],
     expected: { discarded: true, firstInteraction: "ACK" },
+  },
+  // §4.1 step 1, §5.6, Decision 4: a message logged on the day before the request is in an export file the request
+  // day's classification never reads, so the conversation is kept, and that message plays no part (not even as a sender message)
+  {
+    id: "ORD-01b",
+    title: "clock skew across midnight: ack on the day before the request",
+    messages: [
+      [`${previousDay} 23:59:59`, "A1", "ACK", "S>R", "REQ"],
+      [t("00:00:01"), "REQ", "REQ", "R>S"],
+      [t("00:00:30"), "A2", "ACK", "S>R", "REQ"],
+    ],
+    expected: {
+      status: "Technical failure", failure_reason: "Core extract not sent", decision_rule: "7",
+      sender_ack_count: 1, date_requested: at("00:00:01"), last_sender_message_timestamp: at("00:00:30"),
+    },
   },
   // §4.1 step 5: a conversation whose first message is a core EHR (its request in a file not loaded) is discarded
   {

@@ -116,6 +116,12 @@ describe("engine helpers", () => {
     expect(await value(`${duck.emptyArray("INT64")} = []`)).toBe(true);
   });
 
+  it("countIf counts a NULL condition as false, giving 0 rather than NULL", async () => {
+    expect(bq.countIf("x > 1")).toBe("countif(x > 1)");
+    expect(await value(`${duck.countIf("x > 1")} from (values (null::int), (null)) as t(x)`)).toBe(0);
+    expect(await value(`${duck.countIf("x > 1")} from (values (null::int), (5), (0)) as t(x)`)).toBe(1);
+  });
+
   it("unnest and starExcept", async () => {
     expect(bq.unnest("[1, 2]", "code")).toBe("unnest([1, 2]) as code");
     expect(bq.starExcept(["a", "b"], "t")).toBe("t.* except (a, b)");

@@ -1,0 +1,118 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.isUnclassifiedFailure = exports.isTechnicalFailure = exports.UNKNOWN_SUPPLIER = exports.ALL_SUPPLIERS = exports.alertCutoffs = exports.ALERT_CUTOFF_DAYS = exports.ERROR_LOCATIONS = void 0;
+exports.errorCodesSeed = errorCodesSeed;
+exports.shortNameOrUnknown = shortNameOrUnknown;
+exports.errorStrings = errorStrings;
+exports.medianOfPositions = medianOfPositions;
+exports.impactBaseline = impactBaseline;
+exports.isBaselineMonth = isBaselineMonth;
+exports.baselineLabel = baselineLabel;
+/**
+ * SQL building blocks of the operational report marts and the alert and impact marts (spec §5.5, §6.5;
+ * reporting-products §3-§5): the error-code seed, the upstream error-list strings, counts of nullable conditions,
+ * the deterministic median and the impact baseline period. Engine differences go through includes/engine.ts.
+ */
+const config_1 = require("./config");
+const constants_1 = require("./constants");
+const engine_1 = require("./engine");
+/** Where an error code was seen, as error_code_summary names it, with the transfers column that lists them. */
+exports.ERROR_LOCATIONS = [
+    { location: "sender", column: "sender_error_codes" },
+    { location: "final", column: "final_error_codes" },
+    { location: "intermediate", column: "intermediate_error_codes" },
+];
+/**
+ * Cutoffs of the daily technical failure rate (reporting-products §4.2: the daily report and alert use cutoff 0,
+ * the weekly reports cutoff 2), restricted to the configured cutoffs.
+ */
+exports.ALERT_CUTOFF_DAYS = [0, 2];
+exports.alertCutoffs = config_1.vars.cutoff_days.filter((days) => exports.ALERT_CUTOFF_DAYS.includes(days));
+/** Label of the all-suppliers rows of technical_failure_rate_daily. */
+exports.ALL_SUPPLIERS = "All";
+/** Supplier label for a request exported without a supplier (NULL or empty fromSystem/toSystem). */
+exports.UNKNOWN_SUPPLIER = "Unknown";
+/** The GP2GP error code table (spec §5.5) as a relation: code, short_name, description. */
+function errorCodesSeed() {
+    return constants_1.ERROR_CODES.map((row, i) => `select cast(${row.code} as ${engine_1.sql.type("INT64")})${i === 0 ? " as code" : ""}, ` +
+        `${engine_1.sql.stringLiteral(row.shortName)}${i === 0 ? " as short_name" : ""}, ` +
+        `${engine_1.sql.stringLiteral(row.description)}${i === 0 ? " as description" : ""}`).join("\nunion all\n");
+}
+/** Short name of a code for the reports: the seed's, or "Unknown error code" (spec §5.5). */
+function shortNameOrUnknown(shortNameColumn) {
+    return `coalesce(${shortNameColumn}, ${engine_1.sql.stringLiteral(constants_1.UNKNOWN_ERROR_CODE_NAME)})`;
+}
+/**
+ * A relation with one row per row of `source` (keyed by `keys`) and the three upstream error strings
+ * unique_final_errors, unique_sender_errors and unique_intermediate_errors: the sorted distinct non-null codes of
+ * final_error_codes, sender_error_codes and intermediate_error_codes, each written "<code> - <short name>"
+ * (unknown codes "<code> - Unknown error code") and joined with ", "; "" when there is none (spec §5.5, §7.6 R1-R2).
+ *
+ * `source` is a relation name (CTE or table) with the key columns and the three code arrays; `errorCodes` is the
+ * seed (stg_error_codes).
+ */
+function errorStrings(source, keys, errorCodes) {
+    const keyList = (alias) => keys.map((k) => `${alias}.${k}`).join(", ");
+    const exploded = exports.ERROR_LOCATIONS.map(({ location, column }) => `      select distinct ${keyList("listed")}, '${location}' as error_location, code\n` +
+        `      from ${source} as listed\n` +
+        `      cross join ${engine_1.sql.unnest(`listed.${column}`, "code")}\n` +
+        `      where code is not null`).join("\n      union all\n");
+    const pick = (location) => `coalesce(max(case when labelled.error_location = '${location}' then labelled.errors end), '')`;
+    return [
+        `select`,
+        `    ${keyList("listed")},`,
+        `    ${pick("final")} as unique_final_errors,`,
+        `    ${pick("sender")} as unique_sender_errors,`,
+        `    ${pick("intermediate")} as unique_intermediate_errors`,
+        `  from ${source} as listed`,
+        `  left join (`,
+        `    select`,
+        `      ${keyList("codes")},`,
+        `      codes.error_location,`,
+        `      string_agg(cast(codes.code as ${engine_1.sql.type("STRING")}) || ' - ' || ${shortNameOrUnknown("error_codes.short_name")}, ', ' order by codes.code) as errors`,
+        `    from (`,
+        exploded,
+        `    ) as codes`,
+        `    left join ${errorCodes} as error_codes on error_codes.code = codes.code`,
+        `    group by ${keyList("codes")}, codes.error_location`,
+        `  ) as labelled`,
+        `    on ${keys.map((k) => `labelled.${k} = listed.${k}`).join(" and ")}`,
+        `  group by ${keyList("listed")}`,
+    ].join("\n");
+}
+/** Counts rows of technical failures / unclassified failures. */
+const isTechnicalFailure = (status = "status") => `${status} = '${constants_1.STATUS.TECHNICAL_FAILURE}'`;
+exports.isTechnicalFailure = isTechnicalFailure;
+const isUnclassifiedFailure = (status = "status") => `${status} = '${constants_1.STATUS.UNCLASSIFIED_FAILURE}'`;
+exports.isUnclassifiedFailure = isUnclassifiedFailure;
+/**
+ * Aggregate: the median of `value` over the rows of a group in which `position` (1-based, by value then a
+ * unique tie-breaker) and `total` (rows in the group) are given. Odd totals take the middle value; even totals the
+ * mean of the two middle values, written (low + high) / 2 with plain IEEE addition so that both engines give the
+ * same double (no engine MEDIAN/PERCENTILE function, whose interpolation and frames differ).
+ */
+function medianOfPositions(value, position, total) {
+    const low = engine_1.sql.intDiv(`(${total} + 1)`, "2");
+    const high = engine_1.sql.intDiv(`(${total} + 2)`, "2");
+    return `(min(case when ${position} = ${low} then ${value} end) + max(case when ${position} = ${high} then ${value} end)) / 2`;
+}
+function impactBaseline(value = config_1.vars.impact_baseline_months) {
+    if (value.includes("..")) {
+        const [start, end] = value.split("..");
+        return { kind: "range", start, end };
+    }
+    return { kind: "first_months", months: Number(value) };
+}
+/**
+ * TRUE for the baseline months: `month` is a DATE column and `monthRank` its 1-based rank among the months with
+ * transfers (oldest first).
+ */
+function isBaselineMonth(month, monthRank, baseline = impactBaseline()) {
+    if (baseline.kind === "range")
+        return `(${month} between date '${baseline.start}-01' and date '${baseline.end}-01')`;
+    return `(${monthRank} <= ${baseline.months})`;
+}
+/** Text of the baseline period for the reports, e.g. "first 3 months" or "2024-01..2024-03". */
+function baselineLabel(baseline = impactBaseline()) {
+    return baseline.kind === "range" ? `${baseline.start}..${baseline.end}` : `first ${baseline.months} month${baseline.months === 1 ? "" : "s"}`;
+}
