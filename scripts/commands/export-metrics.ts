@@ -4,7 +4,8 @@
  * the DuckDB warehouse (read-only). The rules are in scripts/lib/export/metrics.ts.
  */
 import { Command } from "commander";
-import { addDatabaseOption, databasePath } from "../lib/engine-options";
+import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
+import { enforcePublishGate, PublishGateError } from "../lib/gate";
 import { Warehouse } from "../lib/duckdb";
 import { exportMetrics } from "../lib/export/metrics";
 
@@ -25,9 +26,13 @@ export function registerExportMetricsCommand(program: Command): Command {
     .option("--months <n>", "number of metric months (the practice file has one entry per month, latest first)", "6")
     .requiredOption("--out <dir>", "folder to write the two files into (created if missing)")
     .option("--require-final", "refuse to write when a metric month is provisional or has no transfers")
-    .action(async (options: { database?: string; anchor: string; months: string; out: string; requireFinal?: boolean }) => {
+    .option("--vars <k=v,...>", "compile vars for the publish gate, e.g. gate_min_national_transfers=1000,gate_max_practices_without_sicbl=5 on the demo warehouse")
+    .option("--skip-gate", "do not check the publish gate (ad hoc files that are not published; a warning is printed)")
+    .action(async (options: { database?: string; anchor: string; months: string; out: string; requireFinal?: boolean; vars?: string; skipGate?: boolean }) => {
       const warehouse = await Warehouse.open(databasePath(options), { readOnly: true });
       try {
+        const gate = await enforcePublishGate(warehouse, { vars: parseVarsOption(options.vars), skipGate: options.skipGate });
+        if (gate === "skipped") process.stderr.write("warning: publish gate skipped (--skip-gate): these files are not for publication.\n");
         const result = await exportMetrics({ warehouse, anchor: options.anchor, months: options.months, outDir: options.out, requireFinal: options.requireFinal });
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         if (result.exclusions.droppedWithoutSicbl.length > 0) {
@@ -40,6 +45,10 @@ export function registerExportMetricsCommand(program: Command): Command {
         }
         process.stdout.write(`${result.practiceFile} (${result.practiceDocument.practices.length} practices, ${result.practiceDocument.sicbls.length} SICBLs)\n`);
         process.stdout.write(`${result.nationalFile} (${result.nationalDocument.metrics[0]!.transferCount} transfers)\n`);
+      } catch (error) {
+        if (!(error instanceof PublishGateError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
       } finally {
         warehouse.close();
       }

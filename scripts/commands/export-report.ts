@@ -21,7 +21,9 @@ import {
   windowTotalsRow,
   type WindowTotals,
 } from "../lib/export/reports";
-import { checkPublishGate, describeGate, type GateResult } from "../lib/gate";
+import { enforcePublishGate, PublishGateError, type GateResult } from "../lib/gate";
+
+export { PublishGateError };
 
 export interface ExportReportOptions {
   /** Report name, e.g. TRANSFER_OUTCOMES_PER_SUPPLIER_PATHWAY (case-insensitive). */
@@ -48,13 +50,6 @@ export interface ExportReportResult {
   /** The window's totals and technical failure percentage (the report email figure). */
   readonly totals: WindowTotals;
   readonly gate: GateResult | "skipped";
-}
-
-/** The publish gate failed: nothing was written. */
-export class PublishGateError extends Error {
-  constructor(readonly result: GateResult) {
-    super(`${describeGate(result)}\nNothing was written. Fix the data, or pass --skip-gate for an ad hoc report that is not published.`);
-  }
 }
 
 /** Writes `content` to `file` through a temporary file in the same folder and a rename, so no half file is seen. */
@@ -86,11 +81,7 @@ export async function exportReport(warehouse: Warehouse, options: ExportReportOp
     throw new Error(`--cutoff ${window.cutoffDays}: the warehouse has transfers at cutoffs ${cutoffs.join(", ") || "(none)"} only (the cutoff_days var).`);
   }
 
-  let gate: GateResult | "skipped" = "skipped";
-  if (!options.skipGate) {
-    gate = await checkPublishGate(warehouse, { vars: options.vars, graph: options.graph });
-    if (!gate.ok) throw new PublishGateError(gate);
-  }
+  const gate = await enforcePublishGate(warehouse, { vars: options.vars, graph: options.graph, skipGate: options.skipGate });
 
   const queried = await warehouse.rows(report.query(window));
   const rows = report.build(queried);

@@ -23,7 +23,7 @@ const number = new Intl.NumberFormat("en-GB");
 export const DEMO = { start: "2026-08-03", days: 56, practices: 300, seed: 1 } as const;
 
 /** Vars for the demo profile: the publish gate's national floor scaled to a few hundred practices. */
-export const DEMO_VARS: Record<string, string> = { gate_min_national_transfers: "1000" };
+export const DEMO_VARS: Record<string, string> = { gate_min_national_transfers: "1000", gate_max_practices_without_sicbl: "5" };
 
 export interface StartOptions {
   database: string;
@@ -65,6 +65,48 @@ function demoIsCurrent(dir: string): boolean {
 }
 
 /** Loads a data folder: spine/ exports, then reference/ files by name (unchanged files are skipped). */
+/** The latest final month's national figures (spec §6.3) and its five supplier pathways with most technical failures. */
+async function printNationalFigures(warehouse: Warehouse, cutoff: number): Promise<void> {
+  const out = process.stdout;
+  if (!(await warehouse.tableExists(datasets.marts, "national_metrics_monthly"))) return;
+  const months = await warehouse.rows<Record<string, number | string | boolean>>(
+    `select strftime(metric_month, '%B %Y') as month, metric_month::varchar as month_start, * exclude (metric_month)
+     from "${datasets.marts}".national_metrics_monthly where is_final order by metric_month desc limit 2`,
+  );
+  const latest = months[0];
+  if (!latest) {
+    out.write(`\nNo month is final yet: a month is final once the data runs ${cutoff} days past its end.\n`);
+    return;
+  }
+  const previous = months[1];
+  const change = (key: string) => {
+    if (!previous || previous[key] === null || latest[key] === null) return "";
+    const delta = Number(latest[key]) - Number(previous[key]);
+    return ` (${delta >= 0 ? "+" : ""}${delta.toFixed(2)} points on ${previous.month})`;
+  };
+  const line = (label: string, count: string, percent: string) =>
+    `  ${label.padEnd(50)} ${number.format(Number(latest[count])).padStart(9)}  ${String(latest[percent] ?? "n/a").padStart(6)}%${change(percent)}\n`;
+  out.write(`\nGP2GP national performance for ${latest.month} (latest final month, ${cutoff}-day cutoff):\n`);
+  out.write(`  ${"Transfers started".padEnd(50)} ${number.format(Number(latest.transfer_count)).padStart(9)}\n`);
+  out.write(line("Integrated within 8 days", "integrated_on_time_count", "integrated_on_time_percent"));
+  out.write(line("Paper fallback", "paper_fallback_count", "paper_fallback_percent"));
+  out.write(line("  technical failures", "technical_failure_count", "technical_failure_percent"));
+  out.write(line("  process failures: integrated late", "process_failure_integrated_late_count", "process_failure_integrated_late_percent"));
+  out.write(line("  process failures: transferred, not integrated", "process_failure_transferred_not_integrated_count", "process_failure_transferred_not_integrated_percent"));
+  out.write(line("  unclassified failures", "unclassified_failure_count", "unclassified_failure_percent"));
+
+  if (!(await warehouse.tableExists(datasets.marts, "supplier_pathway_outcomes"))) return;
+  const pathways = await warehouse.rows(
+    `select requesting_supplier as requesting, sending_supplier as sending, sum(transfer_count) as transfers,
+            sum(case when status = 'Technical failure' then transfer_count else 0 end) as technical_failures,
+            round(100.0 * sum(case when status = 'Technical failure' then transfer_count else 0 end) / sum(transfer_count), 2) as technical_failure_percent
+     from "${datasets.marts}".supplier_pathway_outcomes
+     where cutoff_days = ${cutoff} and date_trunc('month', request_date) = date '${latest.month_start}'
+     group by all order by technical_failures desc, transfers desc limit 5`,
+  );
+  out.write(`\nTop five supplier pathways by technical failures, ${latest.month}:\n${formatRows(pathways).replace(/^/gm, "  ")}\n`);
+}
+
 export async function loadFolder(warehouse: Warehouse, dir: string): Promise<void> {
   const reference = path.join(dir, "reference");
   const files = fs.existsSync(reference) ? fs.readdirSync(reference).sort() : [];
@@ -113,6 +155,8 @@ async function printOverview(warehouse: Warehouse, ok: boolean): Promise<void> {
     );
     out.write(`\nTransfers per status at the ${cutoff}-day cutoff (final = every transfer's window has closed):\n${formatRows(byStatus).replace(/^/gm, "  ")}\n`);
   }
+
+  await printNationalFigures(warehouse, cutoff);
 
   const db = warehouse.path;
   const rel = path.relative(process.cwd(), db) || db;

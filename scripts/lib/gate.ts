@@ -68,3 +68,21 @@ export function describeGate(result: GateResult): string {
   if (result.ok) return `Publish gate passed (${(result.checks ?? []).length} checks).`;
   return [`Publish gate failed (${result.failures.length} of ${(result.checks ?? []).length || result.failures.length} checks):`, ...result.failures.map((f) => `  ${f.check}: ${f.message}`)].join("\n");
 }
+
+/** The publish gate failed: nothing was written. */
+export class PublishGateError extends Error {
+  constructor(readonly result: GateResult) {
+    super(`${describeGate(result)}\nNothing was written. Fix the data, or pass --skip-gate for an ad hoc export that is not published.`);
+  }
+}
+
+/**
+ * What every publishing command does first: check the gate (unless skipped for an ad hoc export) and throw
+ * PublishGateError when it fails, so that nothing is written.
+ */
+export async function enforcePublishGate(warehouse: Warehouse, options: GateOptions & { readonly skipGate?: boolean }): Promise<GateResult | "skipped"> {
+  if (options.skipGate) return "skipped";
+  const result = await checkPublishGate(warehouse, options);
+  if (!result.ok) throw new PublishGateError(result);
+  return result;
+}

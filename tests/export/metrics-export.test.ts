@@ -333,7 +333,7 @@ describe("written files", () => {
 });
 
 describe("gp2gp export metrics", () => {
-  it("writes both files from the warehouse given with --database (run last: it closes the test's connection)", async () => {
+  it("refuses to write when the publish gate fails, and writes both files with --skip-gate (run last: it closes the test's connection)", async () => {
     const database = warehouse.path;
     warehouse.close();
     warehouse = undefined as unknown as Warehouse;
@@ -345,11 +345,22 @@ describe("gp2gp export metrics", () => {
     const [stdout, stderr] = [process.stdout.write, process.stderr.write];
     process.stdout.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
     process.stderr.write = ((chunk: string) => notes.push(String(chunk)) > 0) as typeof process.stderr.write;
+    const exitCode = process.exitCode;
     try {
+      // The publish gate (150,000 national transfers by default) blocks this small warehouse: nothing is written.
       await program.parseAsync(["node", "gp2gp", "export", "metrics", "--database", database, "--anchor", "2020-02-10", "--months", "3", "--out", dir]);
+      expect(process.exitCode).toBe(1);
+      expect(notes.join("")).toMatch(/Publish gate failed/);
+      expect(notes.join("")).toMatch(/\n  gate__national_transfers_below_minimum: national transfers in \d{4}-\d{2} .*below gate_min_national_transfers = 150000/);
+      expect(fs.existsSync(dir)).toBe(false);
+      process.exitCode = exitCode;
+      notes.length = 0;
+      await program.parseAsync(["node", "gp2gp", "export", "metrics", "--database", database, "--anchor", "2020-02-10", "--months", "3", "--out", dir, "--skip-gate"]);
     } finally {
       [process.stdout.write, process.stderr.write] = [stdout, stderr];
+      process.exitCode = exitCode;
     }
+    expect(notes.join("")).toContain("publish gate skipped (--skip-gate)");
     expect(written.join("")).toContain("2020-1-practiceMetrics.json (10 practices, 6 SICBLs)");
     expect(notes.join("")).toContain("2 practice(s) left out of the practice file because their latest transfer has no SICBL: C3333, W1111");
     expect(notes.join("")).toContain("1 transfer(s) with no practice ODS code are counted nationally only");

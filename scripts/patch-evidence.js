@@ -1,0 +1,341 @@
+#!/usr/bin/env node
+/**
+ * Makes the Evidence reports build and run with no internet access (run on `npm install`, as the root postinstall).
+ *
+ * Evidence (@evidence-dev/universal-sql 3.0.1) writes and reads its data extracts with DuckDB-WASM's parquet
+ * extension, which DuckDB-WASM downloads from extensions.duckdb.org at run time: offline, `evidence sources` hangs
+ * at "Processing...", and `evidence build` and every visitor's browser need the same download. This script edits
+ * the three places in the installed @evidence-dev/universal-sql that touch parquet so that parquet-wasm (already an
+ * Evidence dependency) reads and writes the files and DuckDB-WASM receives Arrow tables instead:
+ *
+ *   src/build-parquet.js         `evidence sources`: merge the batches with parquet-wasm, not DuckDB's COPY; a query
+ *                                that returns no rows gets an empty file with its columns (evidence-dev/evidence#2466)
+ *   src/client-duckdb/node.js    `evidence build` (prerendering): load every extract as a table from parquet-wasm
+ *   src/client-duckdb/browser.js the browser: fetch an extract from the site's own origin the first time a query
+ *                                names its table, decode it with parquet-wasm and insert it as an Arrow table
+ *
+ * Each edit replaces an exact piece of the shipped code. When an upgrade has moved that code, the script stops with
+ * a non-zero exit, naming the file and the code it expected, rather than leaving a build that hangs offline.
+ * Running it again changes nothing. `--check` only verifies that every copy is patched (exit 1 when not).
+ */
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+
+const MARKER = "gp2gp offline parquet patch";
+
+/** SQL helpers shared by the Node and browser clients (inserted into both files). */
+const SQL_HELPERS =
+  "function gp2gpQuote(name) {\n\treturn `\"${String(name).replaceAll('\"', '\"\"')}\"`;\n}\n" +
+  "function gp2gpLiteral(text) {\n\treturn `'${String(text).replaceAll(\"'\", \"''\")}'`;\n}\n" +
+  "const gp2gpSqlTypes = { number: 'DOUBLE', string: 'VARCHAR', date: 'TIMESTAMP', boolean: 'BOOLEAN' };\n" +
+  "function gp2gpCreateEmptySql(target, columns) {\n" +
+  "\treturn `CREATE TABLE ${target} (${columns.map((c) => `${gp2gpQuote(c.name)} ${gp2gpSqlTypes[c.evidenceType] ?? 'VARCHAR'}`).join(', ')});`;\n" +
+  "}\n" +
+  "function gp2gpColumnsSql(schema, table) {\n" +
+  "\treturn `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${gp2gpLiteral(schema)} AND table_name = ${gp2gpLiteral(table)} ORDER BY ordinal_position`;\n" +
+  "}\n" +
+  "// Arrow millisecond timestamps arrive as TIMESTAMP_MS; DuckDB's parquet reader gave TIMESTAMP, which Evidence reads as dates.\n" +
+  "function gp2gpCopySql(target, staging, columns) {\n" +
+  "\tconst list = columns.map((c) => (/^TIMESTAMP_(MS|S|NS)$/.test(c.data_type) ? `CAST(${gp2gpQuote(c.column_name)} AS TIMESTAMP) AS ${gp2gpQuote(c.column_name)}` : gp2gpQuote(c.column_name)));\n" +
+  "\treturn `CREATE TABLE ${target} AS SELECT ${list.join(', ')} FROM ${staging}; DROP TABLE ${staging};`;\n" +
+  "}\n";
+
+/** @typedef {{ find: string, replace: string, count?: number }} Edit */
+/** @typedef {{ file: string, edits: Edit[] }} FilePatch */
+
+/** @type {FilePatch[]} */
+const PATCHES = [
+  {
+    file: "src/build-parquet.js",
+    edits: [
+      {
+        find: "import { emptyDbFs, initDB, query } from './client-duckdb/node.js';\n",
+        replace:
+          `// ${MARKER}: batches are merged with parquet-wasm; DuckDB-WASM (and its downloaded parquet extension) is not used.\n` +
+          "import { readParquet as gp2gpReadParquet } from 'parquet-wasm/node/arrow1.js';\n" +
+          "import { tableFromIPC as gp2gpTableFromIPC, Table as Gp2gpArrowTable } from 'apache-arrow';\n",
+      },
+      {
+        find:
+          "\tif (!tmpFilenames.length) return 0;\n\n\tawait initDB();\n\n\tconst outputFilepath = path.join(outDir, outputFilename);\n\n" +
+          "\tconst parquetFiles = tmpFilenames.map((filename) => `'${filename.replaceAll('\\\\', '/')}'`);\n\n" +
+          "\tconst select = `SELECT * FROM read_parquet([${parquetFiles.join(',')}])`;\n" +
+          "\tconst copy = `COPY (${select}) TO '${outputFilepath}' (FORMAT 'PARQUET', CODEC 'ZSTD', USE_TMP_FILE false);`;\n\n" +
+          "\tawait fs.mkdir(path.dirname(outputFilepath), { recursive: true });\n\tawait query(copy);\n",
+        replace:
+          `\t// ${MARKER}: no DuckDB-WASM COPY (it needs the parquet extension, downloaded at run time).\n` +
+          "\tconst outputFilepath = path.join(outDir, outputFilename);\n" +
+          "\tawait fs.mkdir(path.dirname(outputFilepath), { recursive: true });\n" +
+          "\tconst gp2gpWriterProperties = () => new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();\n" +
+          "\tif (!tmpFilenames.length) {\n" +
+          "\t\t// No rows (evidence-dev/evidence#2466): write an empty table with the query's columns, so pages can query it.\n" +
+          "\t\tconst gp2gpTypes = { number: () => new Float64(), string: () => new Utf8(), date: () => new TimestampMillisecond(), boolean: () => new Bool() };\n" +
+          "\t\tconst gp2gpEmpty = tableFromArrays(Object.fromEntries(columns.map((c) => [c.name, vectorFromArray([], (gp2gpTypes[c.evidenceType] ?? gp2gpTypes.string)())])));\n" +
+          "\t\tawait fs.writeFile(outputFilepath, writeParquet(Table.fromIPCStream(tableToIPC(gp2gpEmpty, 'stream')), gp2gpWriterProperties()));\n" +
+          "\t} else if (tmpFilenames.length === 1) {\n" +
+          "\t\tawait fs.copyFile(tmpFilenames[0], outputFilepath);\n" +
+          "\t} else {\n" +
+          "\t\tconst gp2gpParts = [];\n" +
+          "\t\tfor (const filename of tmpFilenames) gp2gpParts.push(gp2gpTableFromIPC(gp2gpReadParquet(await fs.readFile(filename)).intoIPCStream()));\n" +
+          "\t\tconst gp2gpMerged = new Gp2gpArrowTable(gp2gpParts.flatMap((part) => part.batches));\n" +
+          "\t\tawait fs.writeFile(outputFilepath, writeParquet(Table.fromIPCStream(tableToIPC(gp2gpMerged, 'stream')), gp2gpWriterProperties()));\n" +
+          "\t}\n",
+      },
+      {
+        find: "\tawait emptyDbFs('*');\n\n\tfn_done();\n",
+        replace: `\t// ${MARKER}: no DuckDB-WASM files to drop.\n\tfn_done();\n`,
+      },
+    ],
+  },
+  {
+    file: "src/client-duckdb/node.js",
+    edits: [
+      {
+        find: "const DUCKDB_DIST = dirname(require.resolve('@duckdb/duckdb-wasm'));\n",
+        replace:
+          "const DUCKDB_DIST = dirname(require.resolve('@duckdb/duckdb-wasm'));\n" +
+          `// ${MARKER}: extracts are read with parquet-wasm and inserted as Arrow tables (no parquet extension).\n` +
+          "const gp2gpParquet = require('parquet-wasm/node/arrow1.js');\n" +
+          "const gp2gpFs = require('fs');\n" +
+          SQL_HELPERS +
+          "function gp2gpInsertParquet(source, table, file) {\n" +
+          "\tconst target = `${gp2gpQuote(source)}.${gp2gpQuote(table)}`;\n" +
+          "\tfor (const kind of ['VIEW', 'TABLE']) {\n" +
+          "\t\ttry {\n" +
+          "\t\t\tconnection.query(`DROP ${kind} IF EXISTS ${target};`);\n" +
+          "\t\t} catch {\n" +
+          "\t\t\t// the name is the other kind of object\n" +
+          "\t\t}\n" +
+          "\t}\n" +
+          "\tconst parquet = gp2gpParquet.readParquet(gp2gpFs.readFileSync(file));\n" +
+          "\tif (parquet.numBatches === 0) {\n" +
+          "\t\t// an extract without rows (evidence-dev/evidence#2466): an empty table with the columns Evidence recorded\n" +
+          "\t\tconst columns = JSON.parse(gp2gpFs.readFileSync(file.replace(/\\.parquet$/, '.schema.json'), 'utf8'));\n" +
+          "\t\tconnection.query(gp2gpCreateEmptySql(target, columns));\n" +
+          "\t\treturn;\n" +
+          "\t}\n" +
+          "\tconst staging = `gp2gp_arrow_${table}`;\n" +
+          "\tconnection.insertArrowFromIPCStream(parquet.intoIPCStream(), { schema: source, name: staging, create: true });\n" +
+          "\tconst columns = connection.query(gp2gpColumnsSql(source, staging)).toArray().map((row) => ({ ...row }));\n" +
+          "\tconnection.query(gp2gpCopySql(target, `${gp2gpQuote(source)}.${gp2gpQuote(staging)}`, columns));\n" +
+          "}\n",
+      },
+      {
+        find:
+          "\t\t\tdb.registerFileURL(\n\t\t\t\tfile_name,\n\t\t\t\turl.split(pathDelimiterRegex).join(path.sep),\n\t\t\t\tDuckDBDataProtocol.NODE_FS,\n\t\t\t\tfalse\n\t\t\t);\n" +
+          "\t\t\tconnection.query(\n\t\t\t\t`CREATE OR REPLACE VIEW \"${source}\".\"${table}\" AS (SELECT * FROM read_parquet('${file_name}'));`\n\t\t\t);\n",
+        replace:
+          `\t\t\t// ${MARKER}\n` +
+          "\t\t\tgp2gpInsertParquet(source, table, url.split(pathDelimiterRegex).join(path.sep));\n",
+      },
+    ],
+  },
+  {
+    file: "src/client-duckdb/browser.js",
+    edits: [
+      {
+        find: "/** @type {import(\"@duckdb/duckdb-wasm\").AsyncDuckDB} */\nlet db;\n",
+        replace:
+          "/** @type {import(\"@duckdb/duckdb-wasm\").AsyncDuckDB} */\nlet db;\n\n" +
+          `// ${MARKER}: an extract is fetched from the site's own origin the first time a query names its table,\n` +
+          "// decoded with parquet-wasm and inserted as an Arrow table, so DuckDB-WASM never downloads its parquet extension.\n" +
+          "/** @type {Map<string, { source: string, table: string, url: string, loading: Promise<void> | null }>} */\n" +
+          "const gp2gpTables = new Map();\n" +
+          SQL_HELPERS +
+          "let gp2gpParquet = null;\n" +
+          "async function gp2gpParquetModule() {\n" +
+          "\tif (!gp2gpParquet) {\n" +
+          "\t\tgp2gpParquet = (async () => {\n" +
+          "\t\t\tconst module = await import('parquet-wasm/esm/arrow1.js');\n" +
+          "\t\t\tconst wasmUrl = (await import('parquet-wasm/esm/arrow1_bg.wasm?url')).default;\n" +
+          "\t\t\tawait module.default(wasmUrl);\n" +
+          "\t\t\treturn module;\n" +
+          "\t\t})();\n" +
+          "\t}\n" +
+          "\treturn gp2gpParquet;\n" +
+          "}\n" +
+          "function gp2gpLoadTable(entry) {\n" +
+          "\tif (!entry.loading) {\n" +
+          "\t\tentry.loading = (async () => {\n" +
+          "\t\t\tconst parquet = await gp2gpParquetModule();\n" +
+          "\t\t\tconst res = await fetch(entry.url);\n" +
+          "\t\t\tif (!res.ok) throw new Error(`Could not load ${entry.url}: HTTP ${res.status}`);\n" +
+          "\t\t\tconst target = `${gp2gpQuote(entry.source)}.${gp2gpQuote(entry.table)}`;\n" +
+          "\t\t\tfor (const kind of ['VIEW', 'TABLE']) await connection.query(`DROP ${kind} IF EXISTS ${target};`).catch(() => {});\n" +
+          "\t\t\tconst table = parquet.readParquet(new Uint8Array(await res.arrayBuffer()));\n" +
+          "\t\t\tif (table.numBatches === 0) {\n" +
+          "\t\t\t\t// an extract without rows (evidence-dev/evidence#2466): an empty table with the columns Evidence recorded\n" +
+          "\t\t\t\t// (next to the file, or one folder up once `evidence build` has moved the file into a content-hash folder)\n" +
+          "\t\t\t\tlet schema = await fetch(entry.url.replace(/\\.parquet$/, '.schema.json'));\n" +
+          "\t\t\t\tif (!schema.ok) schema = await fetch(entry.url.replace(/\\/[^/]+\\/([^/]+)\\.parquet$/, '/$1.schema.json'));\n" +
+          "\t\t\t\tif (!schema.ok) throw new Error(`Could not load the columns of ${entry.url}: HTTP ${schema.status}`);\n" +
+          "\t\t\t\tawait connection.query(gp2gpCreateEmptySql(target, await schema.json()));\n" +
+          "\t\t\t\treturn;\n" +
+          "\t\t\t}\n" +
+          "\t\t\tconst staging = `gp2gp_arrow_${entry.table}`;\n" +
+          "\t\t\tawait connection.insertArrowFromIPCStream(table.intoIPCStream(), { schema: entry.source, name: staging, create: true });\n" +
+          "\t\t\tconst columns = (await connection.query(gp2gpColumnsSql(entry.source, staging))).toArray().map((row) => ({ ...row }));\n" +
+          "\t\t\tawait connection.query(gp2gpCopySql(target, `${gp2gpQuote(entry.source)}.${gp2gpQuote(staging)}`, columns));\n" +
+          "\t\t})();\n" +
+          "\t\tentry.loading.catch(() => {\n" +
+          "\t\t\tentry.loading = null;\n" +
+          "\t\t});\n" +
+          "\t}\n" +
+          "\treturn entry.loading;\n" +
+          "}\n" +
+          "/** Loads the extracts a query can read: every table whose name appears in it (all of them for catalogue queries). */\n" +
+          "async function gp2gpLoadTablesFor(sql) {\n" +
+          "\tconst text = String(sql).toLowerCase();\n" +
+          "\tconst everything = /information_schema|duckdb_(tables|columns|views)|show\\s+tables/.test(text);\n" +
+          "\tconst wanted = [...gp2gpTables.values()].filter(\n" +
+          "\t\t(entry) => everything || new RegExp(`(^|[^a-z0-9_])${entry.table.toLowerCase().replace(/[^a-z0-9_]/g, '\\\\$&')}($|[^a-z0-9_])`).test(text)\n" +
+          "\t);\n" +
+          "\tawait Promise.all(wanted.map(gp2gpLoadTable));\n" +
+          "}\n",
+      },
+      {
+        find:
+          "\t\t\t\tawait db.registerFileURL(file_name, addBasePath(path), DuckDBDataProtocol.HTTP, false);\n" +
+          "\t\t\t\tawait connection.query(\n\t\t\t\t\t`CREATE OR REPLACE VIEW \"${source}\".\"${table}\" AS (SELECT * FROM read_parquet('${file_name}'));`\n\t\t\t\t);\n",
+        replace:
+          `\t\t\t\t// ${MARKER}: registered now, loaded when a query first names the table.\n` +
+          "\t\t\t\tgp2gpTables.set(`${source}.${table}`, { source, table, url: addBasePath(path), loading: null });\n",
+      },
+      {
+        find:
+          "\t// Now we can safely execute our query\n\tconst res = await connection.query(sql).then(arrowTableToJSON);\n",
+        replace:
+          `\t// ${MARKER}: load the extracts the query reads first.\n\tawait gp2gpLoadTablesFor(sql);\n` +
+          "\t// Now we can safely execute our query\n\tconst res = await connection.query(sql).then(arrowTableToJSON);\n",
+      },
+    ],
+  },
+];
+
+/**
+ * The Evidence CLI builds in `.evidence/template` by spawning `npx vite …` there. Inside an npm workspace, npx runs a
+ * command in the workspace's folder (`reports/`) instead of the current one, because npm detects the workspace from
+ * the current folder; vite then starts in `reports/` and finds no project ("Could not resolve entry module
+ * index.html"). `--workspaces=false` keeps npx in `.evidence/template`, where vite finds the project and, through
+ * `reports/package.json`, the Svelte packages to bundle.
+ */
+const CLI_PATCH = {
+  file: "cli.js",
+  edits: [
+    { find: "buildHelper('npx vite build', args);", replace: "buildHelper('npx --workspaces=false vite build', args);", count: 2 },
+    { find: "spawn(`npx vite dev --port 3000`, flatArgs, {", replace: "spawn(`npx --workspaces=false vite dev --port 3000`, flatArgs, {" },
+  ],
+};
+
+/** @type {Record<string, { version: string, patches: FilePatch[] }>} */
+const PACKAGES = {
+  "@evidence-dev/universal-sql": { version: "3.0.1", patches: PATCHES },
+  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH] },
+};
+
+/** Every installed copy of a package reachable from the repository root and the reports package. */
+function findPackages(root, name) {
+  const found = new Set();
+  const scopes = [path.join(root, "node_modules"), path.join(root, "reports", "node_modules")];
+  for (const modules of scopes) {
+    const direct = path.join(modules, ...name.split("/"));
+    if (fs.existsSync(path.join(direct, "package.json"))) found.add(fs.realpathSync(direct));
+    const scope = path.join(modules, "@evidence-dev");
+    if (!fs.existsSync(scope)) continue;
+    for (const owner of fs.readdirSync(scope)) {
+      const nested = path.join(scope, owner, "node_modules", ...name.split("/"));
+      if (fs.existsSync(path.join(nested, "package.json"))) found.add(fs.realpathSync(nested));
+    }
+  }
+  return [...found].sort();
+}
+
+class PatchError extends Error {}
+
+/**
+ * Applies (or with check=true verifies) the patch of one installed package.
+ * @returns {string[]} what was done, one line per file
+ */
+function patchPackage(name, dir, { check = false } = {}) {
+  const spec = PACKAGES[name];
+  const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  const lines = [];
+  if (version !== spec.version) {
+    lines.push(`note: ${dir} is ${name} ${version}; the patch was written for ${spec.version}`);
+  }
+  for (const patch of spec.patches) {
+    const file = path.join(dir, patch.file);
+    if (!fs.existsSync(file)) {
+      throw new PatchError(`${file} does not exist: ${name} ${version} has moved the code this patch edits.`);
+    }
+    let text = fs.readFileSync(file, "utf8");
+    const wasPatched = text.includes(MARKER);
+    let changed = 0;
+    for (const [index, edit] of patch.edits.entries()) {
+      const expected = edit.count ?? 1;
+      if (text.split(edit.replace).length - 1 === expected) continue;
+      if (check) {
+        throw new PatchError(
+          `${file} is not patched (edit ${index + 1} of ${patch.edits.length} is missing; ${name} ${version}).\n` +
+            "Run `npm install` at the repository root (or `node scripts/patch-evidence.js`) to apply the patch.",
+        );
+      }
+      const count = text.split(edit.find).length - 1;
+      if (count !== expected || wasPatched) {
+        throw new PatchError(
+          `${file} ${wasPatched ? "carries a different version of this patch" : count === 0 ? "no longer contains the code this patch replaces" : `contains the code this patch replaces ${count} times, not ${expected}`} ` +
+            `(edit ${index + 1} of ${patch.edits.length}; ${name} ${version}).\n` +
+            `Expected to find ${expected === 1 ? "exactly once" : `exactly ${expected} times`}:\n${indent(edit.find)}\n` +
+            (wasPatched
+              ? `The file carries an older version of this patch: reinstall the package (rm -rf ${dir} && npm install) to patch it afresh.`
+              : "An Evidence upgrade has moved this code: update scripts/patch-evidence.js to the new code, or pin the previous version."),
+        );
+      }
+      text = text.split(edit.find).join(edit.replace);
+      changed++;
+    }
+    if (changed > 0) {
+      fs.writeFileSync(file, text);
+      lines.push(`patched ${file} (${changed} edit${changed === 1 ? "" : "s"})`);
+    } else {
+      lines.push(`${check ? "ok" : "already patched"}: ${file}`);
+    }
+  }
+  return lines;
+}
+
+function indent(text) {
+  return text.replace(/\t/g, "  ").replace(/^/gm, "    | ");
+}
+
+/** Patches (or verifies) every installed copy of the Evidence packages; throws PatchError when one cannot be patched. */
+function patchEvidence({ root = path.join(__dirname, ".."), check = false } = {}) {
+  const lines = [];
+  for (const name of Object.keys(PACKAGES)) {
+    const dirs = findPackages(root, name);
+    if (dirs.length === 0) {
+      throw new PatchError(
+        `${name} is not installed under ${path.join(root, "node_modules")} or ${path.join(root, "reports", "node_modules")}: ` +
+          "the reports package's dependencies are missing (run `npm install` at the repository root).",
+      );
+    }
+    for (const dir of dirs) lines.push(...patchPackage(name, dir, { check }));
+  }
+  return lines;
+}
+
+module.exports = { patchEvidence, findPackages, PACKAGES, MARKER, PatchError };
+
+if (require.main === module) {
+  const check = process.argv.includes("--check");
+  const quiet = process.argv.includes("--quiet");
+  try {
+    const lines = patchEvidence({ check });
+    if (!quiet) for (const line of lines) process.stdout.write(`patch-evidence: ${line}\n`);
+  } catch (error) {
+    process.stderr.write(`\npatch-evidence: FAILED. The Evidence reports cannot be built offline.\n${error instanceof Error ? error.message : String(error)}\n\n`);
+    process.exit(1);
+  }
+}
