@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.parseSpineTime = exports.starExcept = exports.unnest = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.parseSpineTime = exports.starExcept = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
 exports.helpersFor = helpersFor;
 /**
  * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
@@ -51,6 +51,7 @@ const bigquery = {
     arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     countIf: (condition) => `countif(${condition})`,
+    firstBy: (value, orderBy) => `array_agg(${value} order by ${orderBy} limit 1)[offset(0)]`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
     starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
     parseSpineTime: (expr) => {
@@ -94,6 +95,7 @@ const duckdb = {
     arrayAggNonNull: (expr, orderBy, elementType) => `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
     emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
     countIf: (condition) => `count(*) filter (where ${condition})`,
+    firstBy: (value, orderBy) => `first(${value} order by ${orderBy})`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
     starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
     // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
@@ -116,4 +118,4 @@ function helpersFor(engine) {
 }
 /** The helpers for the engine this compile targets (the `engine` var). */
 exports.sql = helpersFor(config_1.vars.engine);
-exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;

@@ -54,6 +54,11 @@ export interface SqlHelpers {
   currentTimestamp(): string;
   /** ARRAY_AGG of the non-null values of `expr` in `orderBy` order; an empty array (never NULL) when none. */
   arrayAggNonNull(expr: string, orderBy: string, elementType: "INT64" | "STRING"): string;
+  /**
+   * Aggregate: `value` from the group's first row in `orderBy` order (the value must not be NULL there; BigQuery's
+   * ARRAY_AGG cannot hold NULL). Much cheaper than a window when only the first row's value is needed.
+   */
+  firstBy(value: string, orderBy: string): string;
   /** An empty typed array literal. */
   emptyArray(elementType: "INT64" | "STRING"): string;
   /** `FROM`-clause item that unnests `arrayExpr` into rows with a column named `alias`. */
@@ -117,6 +122,7 @@ const bigquery: SqlHelpers = {
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
   countIf: (condition) => `countif(${condition})`,
+  firstBy: (value, orderBy) => `array_agg(${value} order by ${orderBy} limit 1)[offset(0)]`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
   parseSpineTime: (expr) => {
@@ -165,6 +171,7 @@ const duckdb: SqlHelpers = {
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
   countIf: (condition) => `count(*) filter (where ${condition})`,
+  firstBy: (value, orderBy) => `first(${value} order by ${orderBy})`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
   // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
@@ -212,6 +219,7 @@ export const {
   arrayAggNonNull,
   emptyArray,
   countIf,
+  firstBy,
   unnest,
   starExcept,
   parseSpineTime,

@@ -7,6 +7,8 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { datasets } from "../../includes/config";
 
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
+/** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
+export const DEFAULT_MEMORY_LIMIT = "2500MB";
 
 /** The database path from --database, then GP2GP_DATABASE, then the default. */
 export function resolveDatabasePath(option?: string): string {
@@ -27,9 +29,13 @@ export class Warehouse {
     const resolved = path.resolve(databasePath);
     if (!options.readOnly) fs.mkdirSync(path.dirname(resolved), { recursive: true });
     else if (!fs.existsSync(resolved)) throw new Error(`No warehouse at ${resolved}: run \`gp2gp load\` and \`gp2gp run\` first (or \`npm start\`).`);
-    const config: Record<string, string> = {};
+    // DuckDB's buffer pool defaults to 80% of the machine's memory; a bounded pool that spills to a folder beside
+    // the database keeps a national-scale run within a few GB (GP2GP_DUCKDB_MEMORY_LIMIT overrides it).
+    const config: Record<string, string> = {
+      memory_limit: process.env.GP2GP_DUCKDB_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
+      temp_directory: `${resolved}.tmp`,
+    };
     if (options.readOnly) config.access_mode = "READ_ONLY";
-    if (process.env.GP2GP_DUCKDB_MEMORY_LIMIT) config.memory_limit = process.env.GP2GP_DUCKDB_MEMORY_LIMIT;
     if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;
     let instance: DuckDBInstance;
     try {

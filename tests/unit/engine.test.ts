@@ -122,6 +122,11 @@ describe("engine helpers", () => {
     expect(await value(`${duck.countIf("x > 1")} from (values (null::int), (5), (0)) as t(x)`)).toBe(1);
   });
 
+  it("firstBy takes the value of the first row in the given order", async () => {
+    expect(bq.firstBy("v", "a, b")).toBe("array_agg(v order by a, b limit 1)[offset(0)]");
+    expect(await value(`${duck.firstBy("v", "a, b")} from (values ('x', 2, 1), ('y', 1, 2), ('z', 1, 1)) as t(v, a, b)`)).toBe("z");
+  });
+
   it("unnest and starExcept", async () => {
     expect(bq.unnest("[1, 2]", "code")).toBe("unnest([1, 2]) as code");
     expect(bq.starExcept(["a", "b"], "t")).toBe("t.* except (a, b)");
