@@ -1,10 +1,11 @@
 /**
  * The `gp2gp` command-line tool: load data, run the Dataform graph on DuckDB or BigQuery, query the marts.
  */
+import fs from "node:fs";
 import { Command, Option } from "commander";
 import { compileProject } from "./lib/compile";
 import { addDatabaseOption, addEngineOptions, databasePath, engineOf, parseVarsOption } from "./lib/engine-options";
-import { runPipeline } from "./lib/pipeline";
+import { runPipeline, writeRunSummary } from "./lib/pipeline";
 import { buildActions, orderActions } from "./lib/runner/graph";
 import { sqlCommand, SqlFormat } from "./commands/sql";
 import { registerLoadCommands } from "./commands/load";
@@ -43,6 +44,7 @@ addDatabaseOption(addEngineOptions(program.command("run").description("Run the g
   .option("--full-refresh", "rebuild incremental tables from scratch (protected tables refuse)")
   .option("--dry-run", "BigQuery only: validate every statement with dry-run jobs and report bytes processed")
   .option("--no-tests", "skip the SQLX unit tests")
+  .option("--summary-json <file>", "also write the run's outcome per action (status, rows, seconds) as JSON")
   .action(async (options) => {
     const summary = await runPipeline({
       engine: engineOf(options),
@@ -58,6 +60,7 @@ addDatabaseOption(addEngineOptions(program.command("run").description("Run the g
         includeTests: options.tests,
       },
     });
+    if (options.summaryJson) writeRunSummary(options.summaryJson, summary);
     if (!summary.ok) process.exitCode = 1;
   });
 
@@ -80,6 +83,12 @@ addDatabaseOption(program.command("start").description("The main job: load the c
     const ok = await startCommand({ database: databasePath(options), dataDir: options.data ?? process.env.GP2GP_DATA_DIR });
     if (!ok) process.exitCode = 1;
   });
+
+// For benchmarks that run gp2gp as a child process: the child's own peak RSS, written when it exits.
+if (process.env.GP2GP_RUSAGE_FILE) {
+  const file = process.env.GP2GP_RUSAGE_FILE;
+  process.on("exit", () => fs.writeFileSync(file, JSON.stringify({ peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })));
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`gp2gp: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -15,6 +15,7 @@ import { runPipeline } from "../lib/pipeline";
 import { SilentReporter } from "../lib/runner/reporter";
 import { formatRows } from "../lib/runner/reporter";
 import { loadFolder } from "./start";
+import { registerBenchSuiteCommand } from "./bench-suite";
 
 const number = new Intl.NumberFormat("en-GB");
 
@@ -137,4 +138,5 @@ export function registerBenchCommands(program: Command): void {
       fs.writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
       process.stdout.write(`figures written to ${json}\n`);
     });
+  registerBenchSuiteCommand(bench);
 }

@@ -1,6 +1,7 @@
 /**
  * Compile → select → execute: the one path every command that runs the graph takes (run, start, bench, tests).
  */
+import fs from "node:fs";
 import type { Engine } from "../../includes/engine";
 import { acquireLock } from "./lock";
 import { compileProject, CompiledGraph } from "./compile";
@@ -52,4 +53,18 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     warehouse.close();
     release();
   }
+}
+
+/** The outcome of each action of a run, as JSON (for schedulers and benchmarks). */
+export function writeRunSummary(file: string, summary: RunSummary): void {
+  const actions = summary.outcomes.map((o) => ({
+    action: o.action.name,
+    kind: o.action.kind,
+    status: o.status,
+    rows: o.result?.rows ?? null,
+    seconds: Math.round(o.seconds * 1000) / 1000,
+    detail: o.result?.detail ?? null,
+    error: o.error ?? null,
+  }));
+  fs.writeFileSync(file, `${JSON.stringify({ ok: summary.ok, seconds: summary.seconds, actions }, null, 2)}\n`);
 }

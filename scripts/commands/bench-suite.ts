@@ -1,0 +1,177 @@
+/**
+ * `gp2gp bench suite`: the pipeline at 1 day, 1 month and 12 months of national volume. For each scale, in a fresh
+ * warehouse: load the Spine exports and reference data, run the whole graph, then load one more day and run again
+ * (the daily incremental run), and finally a full refresh of the same data to compare with. Every phase runs as
+ * its own `gp2gp` process, as a scheduler would run it, so its time and peak RSS are its own. Prints a table and
+ * writes the figures as JSON.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { Command } from "commander";
+import { Warehouse } from "../lib/duckdb";
+import { generate } from "../lib/generate";
+import { formatRows } from "../lib/runner/reporter";
+import { machine } from "./bench";
+
+const number = new Intl.NumberFormat("en-GB");
+const GP2GP = path.resolve(__dirname, "..", "gp2gp.js");
+const SCALES = { day: 1, month: 30, year: 365 } as const;
+type Scale = keyof typeof SCALES;
+
+export interface PhaseFigures {
+  readonly scale: Scale;
+  readonly phase: "load" | "full run" | "daily load" | "daily run" | "full refresh";
+  readonly rows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly peakRssMiB: number;
+  /** For runs: the slowest actions. */
+  readonly slowest?: string;
+}
+
+interface ChildResult {
+  seconds: number;
+  peakRssMiB: number;
+}
+
+/** Runs `gp2gp <args>` as a child process; its output goes to `log`. */
+async function gp2gp(args: string[], log: fs.WriteStream, dir: string): Promise<ChildResult> {
+  const rusage = path.join(dir, `rusage-${process.pid}-${Date.now()}.json`);
+  const started = Date.now();
+  log.write(`\n$ gp2gp ${args.join(" ")}\n`);
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [GP2GP, ...args], { env: { ...process.env, GP2GP_RUSAGE_FILE: rusage, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on("error", reject);
+    child.on("exit", (c) => resolve(c ?? 1));
+  });
+  const seconds = (Date.now() - started) / 1000;
+  if (code !== 0) throw new Error(`gp2gp ${args.join(" ")} failed (exit ${code}); see ${log.path}`);
+  const { peakRssMiB } = JSON.parse(fs.readFileSync(rusage, "utf8")) as { peakRssMiB: number };
+  fs.rmSync(rusage, { force: true });
+  return { seconds, peakRssMiB };
+}
+
+function slowest(summaryFile: string, count = 3): string {
+  const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as { actions: { action: string; seconds: number }[] };
+  return [...summary.actions]
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, count)
+    .map((a) => `${a.action.replace(/^gp2gp_/, "")} ${a.seconds.toFixed(1)}s`)
+    .join(", ");
+}
+
+async function count(database: string, sql: string): Promise<number> {
+  const warehouse = await Warehouse.open(database, { readOnly: true });
+  try {
+    return await warehouse.scalar<number>(sql);
+  } finally {
+    warehouse.close();
+  }
+}
+
+/** A checksum of the transfers mart, to show the incremental run and the full refresh give the same table. */
+async function transfersChecksum(database: string): Promise<string> {
+  const warehouse = await Warehouse.open(database, { readOnly: true });
+  try {
+    const columns = (await warehouse.rows<{ column_name: string }>(
+      "select column_name from information_schema.columns where table_schema = 'gp2gp_marts' and table_name = 'transfers' and column_name != 'refresh_sequence' order by ordinal_position",
+    )).map((c) => `"${c.column_name}"`);
+    return String(await warehouse.scalar(`select count(*) || ':' || sum(hash(${columns.join(", ")})) from gp2gp_marts.transfers`));
+  } finally {
+    warehouse.close();
+  }
+}
+
+export interface SuiteOptions {
+  scales: Scale[];
+  practices: number;
+  seed: number;
+  dir: string;
+}
+
+export async function benchSuite(options: SuiteOptions): Promise<{ phases: PhaseFigures[]; checks: Record<string, boolean> }> {
+  const days = Math.max(...options.scales.map((s) => SCALES[s])) + 1;
+  const dataDir = path.join(options.dir, `national-${options.practices}p-${days}d-s${options.seed}`);
+  if (!fs.existsSync(path.join(dataDir, "manifest.json"))) {
+    process.stdout.write(`Generating ${days} days of national volume (${number.format(options.practices)} practices) in ${dataDir} …\n`);
+    const t0 = Date.now();
+    await generate({ outDir: dataDir, start: "2025-01-06", days, practices: options.practices, seed: options.seed });
+    process.stdout.write(`  generated in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  }
+  const spineFiles = fs.readdirSync(path.join(dataDir, "spine")).sort().map((f) => path.join(dataDir, "spine", f));
+  const reference = path.join(dataDir, "reference");
+  const referenceFiles = fs.readdirSync(reference).sort();
+  const log = fs.createWriteStream(path.join(options.dir, "suite.log"), { flags: "a" });
+  const phases: PhaseFigures[] = [];
+  const checks: Record<string, boolean> = {};
+
+  for (const scale of options.scales) {
+    const n = SCALES[scale];
+    const database = path.join(options.dir, `suite-${scale}.duckdb`);
+    for (const leftover of [database, `${database}.wal`]) fs.rmSync(leftover, { force: true });
+    fs.rmSync(`${database}.tmp`, { recursive: true, force: true });
+    const db = ["--database", database];
+    process.stdout.write(`\n${scale}: ${n} day(s) of Spine exports …\n`);
+
+    await gp2gp(["load", "ods", ...referenceFiles.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)), ...db], log, options.dir);
+    await gp2gp(["load", "geography", ...referenceFiles.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), ...db], log, options.dir);
+    const load = await gp2gp(["load", "spine", ...spineFiles.slice(0, n), ...db], log, options.dir);
+    const messages = await count(database, "select count(*) from gp2gp_raw.spine_messages");
+    phases.push({ scale, phase: "load", rows: messages, seconds: load.seconds, rowsPerSecond: Math.round(messages / load.seconds), peakRssMiB: load.peakRssMiB });
+
+    const runSummary = path.join(options.dir, `run-${scale}.json`);
+    const full = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
+    phases.push({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary) });
+
+    const dailyLoad = await gp2gp(["load", "spine", spineFiles[n]!, ...db], log, options.dir);
+    const dayRows = (await count(database, "select count(*) from gp2gp_raw.spine_messages")) - messages;
+    phases.push({ scale, phase: "daily load", rows: dayRows, seconds: dailyLoad.seconds, rowsPerSecond: Math.round(dayRows / dailyLoad.seconds), peakRssMiB: dailyLoad.peakRssMiB });
+    const daily = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
+    phases.push({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary) });
+    const incremental = await transfersChecksum(database);
+
+    const refresh = await gp2gp(["run", "--no-tests", "--full-refresh", "--summary-json", runSummary, ...db], log, options.dir);
+    const total = messages + dayRows;
+    phases.push({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary) });
+    checks[`${scale}: incremental run equals full refresh`] = incremental === (await transfersChecksum(database));
+  }
+  log.end();
+  return { phases, checks };
+}
+
+export function registerBenchSuiteCommand(bench: Command): void {
+  bench
+    .command("suite")
+    .description("Load, full run, daily incremental run and full refresh at 1 day, 1 month and 12 months of national volume")
+    .option("--scales <list>", "day, month, year (comma separated)", "day,month,year")
+    .option("--practices <n>", "practices (national volume is about 6,300)", "6300")
+    .option("--seed <n>", "generator seed", "1")
+    .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
+    .option("--json <file>", "where to write the figures (default <dir>/suite.json)")
+    .action(async (options) => {
+      const scales = String(options.scales).split(",").map((s) => s.trim()) as Scale[];
+      for (const s of scales) if (!(s in SCALES)) throw new Error(`--scales: "${s}" is not one of day, month, year`);
+      fs.mkdirSync(options.dir, { recursive: true });
+      const { phases, checks } = await benchSuite({ scales, practices: Number(options.practices), seed: Number(options.seed), dir: options.dir });
+      const table = phases.map((p) => ({
+        scale: p.scale,
+        phase: p.phase,
+        rows: number.format(p.rows),
+        seconds: p.seconds.toFixed(1),
+        "rows/s": number.format(p.rowsPerSecond),
+        "peak RSS MiB": number.format(p.peakRssMiB),
+        slowest: p.slowest ?? "",
+      }));
+      process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
+      for (const [check, ok] of Object.entries(checks)) process.stdout.write(`${ok ? "ok  " : "FAIL"} ${check}\n`);
+      const m = machine();
+      process.stdout.write(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
+      const json = options.json ?? path.join(options.dir, "suite.json");
+      fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
+      process.stdout.write(`figures written to ${json}\n`);
+      if (Object.values(checks).some((ok) => !ok)) process.exitCode = 1;
+    });
+}
