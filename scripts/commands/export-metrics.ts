@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
-import { enforcePublishGate, PublishGateError } from "../lib/gate";
+import { enforcePublishGate, reportGateFailure } from "../lib/gate";
 import { Warehouse } from "../lib/duckdb";
 import { exportMetrics } from "../lib/export/metrics";
 
@@ -46,9 +46,7 @@ export function registerExportMetricsCommand(program: Command): Command {
         process.stdout.write(`${result.practiceFile} (${result.practiceDocument.practices.length} practices, ${result.practiceDocument.sicbls.length} SICBLs)\n`);
         process.stdout.write(`${result.nationalFile} (${result.nationalDocument.metrics[0]!.transferCount} transfers)\n`);
       } catch (error) {
-        if (!(error instanceof PublishGateError)) throw error;
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
+        reportGateFailure(error);
       } finally {
         warehouse.close();
       }

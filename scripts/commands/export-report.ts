@@ -21,7 +21,7 @@ import {
   windowTotalsRow,
   type WindowTotals,
 } from "../lib/export/reports";
-import { enforcePublishGate, PublishGateError, type GateResult } from "../lib/gate";
+import { enforcePublishGate, PublishGateError, reportGateFailure, type GateResult } from "../lib/gate";
 
 export { PublishGateError };
 
@@ -151,9 +151,7 @@ export function registerExportReportCommand(program: Command): Command {
           );
         }
       } catch (error) {
-        if (!(error instanceof PublishGateError)) throw error;
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
+        reportGateFailure(error);
       } finally {
         warehouse.close();
       }

@@ -86,3 +86,11 @@ export async function enforcePublishGate(warehouse: Warehouse, options: GateOpti
   if (!result.ok) throw new PublishGateError(result);
   return result;
 }
+
+/** For command actions: reports a PublishGateError (exit code 1) and returns true; anything else is rethrown. */
+export function reportGateFailure(error: unknown): true {
+  if (!(error instanceof PublishGateError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+  return true;
+}
