@@ -4,8 +4,12 @@ exports.DECISION_LIST = exports.fatalSenderErrorCodes = exports.cutoffs = void 0
 exports.windows = windows;
 exports.windowClosesAt = windowClosesAt;
 exports.inWindow = inWindow;
+exports.processedSequence = processedSequence;
+exports.processedWatermark = processedWatermark;
 exports.inScope = inScope;
 exports.deleteInScope = deleteInScope;
+exports.recordProgress = recordProgress;
+exports.closedWindows = closedWindows;
 exports.roundedSeconds = roundedSeconds;
 exports.decisionRule = decisionRule;
 exports.outcomeOf = outcomeOf;
@@ -44,19 +48,43 @@ function inWindow(messageAt, startedAt, cutoffDays) {
         `or (${cutoffDays} > 0 and ${messageAt} <= ${engine_1.sql.timestampAdd(startedAt, cutoffDays, "DAY")}))`);
 }
 /**
- * The conversations a classification step recomputes in an incremental run: those `conversations` refreshed after
- * the latest refresh the step itself has processed (each step's rows carry the refresh_sequence of their
- * conversation). A step that failed or was skipped in an earlier run therefore catches up in the next one.
+ * Incremental bookkeeping of the classification steps. `conversations` stamps every conversation it refreshes with
+ * a refresh_sequence that only ever grows (a full refresh continues the count). Each step records in
+ * classification_progress the latest refresh_sequence it has processed (and the data watermark then), in a
+ * post-operation of the same run; its next incremental run recomputes the conversations refreshed after that. A
+ * step that failed or was skipped therefore catches up in the next run, and because the threshold lives outside the
+ * step's own table, the pre-operation that deletes the step's stale rows and the query that inserts them again see
+ * the same set of conversations (so the step can INSERT rather than MERGE).
  */
-function inScope(conversationsRef, self, column = "conversation_id") {
-    return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence > (select coalesce(max(refresh_sequence), 0) from ${self}))`;
+function processedSequence(progressRef, model) {
+    return `(select coalesce(max(refresh_sequence), 0) from ${progressRef} where model = '${model}')`;
+}
+/** The data watermark recorded by the step's previous run (NULL before its first). */
+function processedWatermark(progressRef, model) {
+    return `(select max(data_watermark_at) from ${progressRef} where model = '${model}')`;
+}
+/** The conversations `model` recomputes in an incremental run. */
+function inScope(conversationsRef, progressRef, model, column = "conversation_id") {
+    return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`;
+}
+/** Incremental pre-operation: drop the step's rows of the conversations it recomputes (they are inserted again). */
+function deleteInScope(self, conversationsRef, progressRef, model) {
+    return `delete from ${self} where ${inScope(conversationsRef, progressRef, model)}`;
+}
+/** Post-operation of every build: record the latest refresh processed, and the data watermark. */
+function recordProgress(progressRef, conversationsRef, stagedRef, model) {
+    return (`insert into ${progressRef} (model, refresh_sequence, data_watermark_at, recorded_at) ` +
+        `select '${model}', (select coalesce(max(refresh_sequence), 0) from ${conversationsRef}), ` +
+        `(select max(message_at) from ${stagedRef}), ${engine_1.sql.currentTimestamp()}`);
 }
 /**
- * Incremental pre-operation: drop the step's rows of the conversations it recomputes. The step's query may then
- * see a lower latest refresh and recompute a few more conversations; their rows are merged on the unique key.
+ * The conversations with a cutoff window that closed (the data watermark passed its end) since `model` last ran:
+ * only their is_final changes, so the transfers mart refreshes them without the classification steps recomputing.
  */
-function deleteInScope(self, conversationsRef) {
-    return `delete from ${self} where ${inScope(conversationsRef, self)}`;
+function closedWindows(windowsRef, stagedRef, progressRef, model, column = "conversation_id") {
+    return (`${column} in (select conversation_id from ${windowsRef} where cutoff_days >= 0 ` +
+        `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${engine_1.sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
+        `and window_closes_at <= (select max(message_at) from ${stagedRef}))`);
 }
 /** SQL list of the fatal sender error codes (spec §5.4). */
 exports.fatalSenderErrorCodes = constants_1.FATAL_SENDER_ERROR_CODES.join(", ");

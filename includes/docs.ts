@@ -281,7 +281,6 @@ const TABLES: Record<string, Record<string, string>> = {
   },
 
   transfers: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     ...TRANSFER_COLUMNS,
     cutoff_days: "Cutoff in days: the transfer is classified on the messages at most this many days after the request (0: the request's UTC day). Published metrics use 14.",
     is_final: "TRUE once the loaded data runs past the end of the cutoff window (request day + cutoff + 1 day); FALSE rows are provisional and may change.",
@@ -320,12 +319,11 @@ const TABLES: Record<string, Record<string, string>> = {
     ignored_message_count: "Messages logged on days before the first request's UTC day: not part of the classification (upstream reads a request day's export and later ones only).",
     last_message_at: "Time of its latest message.",
     last_load_id: "Latest load that brought one of its messages.",
-    refresh_sequence: "Number of the run that last recomputed the conversation; each run recomputes the conversations it stamps with a new number.",
+    refresh_sequence: "Number of the refresh that last recomputed the conversation (it only grows, a full refresh included); each classification step recomputes the conversations refreshed after the latest refresh it recorded in classification_progress.",
     refreshed_load_id: "Highest load id in the staged messages when the conversation was last recomputed.",
     data_watermark_at: "Latest message time loaded when the conversation was last recomputed.",
   },
   conversation_windows: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     cutoff_days: "Classification cutoff in days (one of the cutoff_days var); -1 is the live window (every message so far).",
     started_at: "Time of the conversation's first message (the request).",
@@ -333,7 +331,6 @@ const TABLES: Record<string, Record<string, string>> = {
     window_closes_at: "When the window's result becomes final: start of the request's UTC day + cutoff + 1 day (NULL for the live window).",
   },
   window_messages: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "The window prefix this copy of the message belongs to.",
     position: "1-based position of the message in ordering-key order (message_at, source_file, source_row).",
@@ -348,7 +345,6 @@ const TABLES: Record<string, Record<string, string>> = {
     to_system: "Recipient supplier.",
   },
   registered_messages: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix.",
     guid: "The registered GUID.",
@@ -364,7 +360,6 @@ const TABLES: Record<string, Record<string, string>> = {
     role: "request, core_ehr, copc_continue, copc_fragment or ignored (spec §4.1 step 7).",
   },
   acknowledgements: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix.",
     ack_position: "Position of the acknowledgement.",
@@ -377,7 +372,6 @@ const TABLES: Record<string, Record<string, string>> = {
     acked_registration_rank: "Registration rank of the message acknowledged (orders final and intermediate acks).",
   },
   transfer_outcomes: {
-    refresh_sequence: "The conversations refresh this row was computed from; an incremental run recomputes the conversations refreshed after the latest one here.",
     conversation_id: "GP2GP conversation id.",
     prefix_length: "Window prefix the outcome was derived from.",
     request_guid: "GUID of the request.",

@@ -77,7 +77,7 @@ async function transfersChecksum(database: string): Promise<string> {
   const warehouse = await Warehouse.open(database, { readOnly: true });
   try {
     const columns = (await warehouse.rows<{ column_name: string }>(
-      "select column_name from information_schema.columns where table_schema = 'gp2gp_marts' and table_name = 'transfers' and column_name != 'refresh_sequence' order by ordinal_position",
+      "select column_name from information_schema.columns where table_schema = 'gp2gp_marts' and table_name = 'transfers' order by ordinal_position",
     )).map((c) => `"${c.column_name}"`);
     return String(await warehouse.scalar(`select count(*) || ':' || sum(hash(${columns.join(", ")})) from gp2gp_marts.transfers`));
   } finally {
