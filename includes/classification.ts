@@ -81,11 +81,7 @@ export function recordProgress(progressRef: string, conversationsRef: string, st
  * only their is_final changes, so the transfers mart refreshes them without the classification steps recomputing.
  */
 export function closedWindows(windowsRef: string, stagedRef: string, progressRef: string, model: string, column = "conversation_id"): string {
-  return (
-    `${column} in (select conversation_id from ${windowsRef} where cutoff_days >= 0 ` +
-    `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
-    `and window_closes_at <= (select max(message_at) from ${stagedRef}))`
-  );
+  return `${column} in (select conversation_id from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)})`;
 }
 
 /** SQL list of the fatal sender error codes (spec §5.4). */
@@ -134,4 +130,30 @@ export function outcomeOf(ruleColumn: string, what: "status" | "reason"): string
     return v === null ? "null" : `'${v}'`;
   };
   return `case ${ruleColumn} ${DECISION_LIST.map((r) => `when '${r.rule}' then ${value(r)}`).join(" ")} end`;
+}
+
+/**
+ * For marts kept by request day or month: the earliest request day whose figures may have changed since `model`
+ * last ran (recorded in classification_progress), i.e. the first day of the conversations refreshed since and of
+ * those whose cutoff window closed since. A transfer's request is never before its conversation's start, so every
+ * changed figure is on or after this day. NULL when nothing changed. Such a mart deletes its rows from this day (or
+ * its month) on and computes them again from the transfers mart.
+ */
+export function firstChangedDay(conversationsRef: string, windowsRef: string, stagedRef: string, progressRef: string, model: string): string {
+  return (
+    `(select min(changed_day) from (` +
+    `select min(date(started_at)) as changed_day from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)} ` +
+    `union all ` +
+    `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)}` +
+    `) as changed_days)`
+  );
+}
+
+/** Windows whose closing the watermark passed since `model` last ran. */
+function closedWindowCondition(stagedRef: string, progressRef: string, model: string): string {
+  return (
+    `cutoff_days >= 0 ` +
+    `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
+    `and window_closes_at <= (select max(message_at) from ${stagedRef})`
+  );
 }

@@ -304,6 +304,14 @@ const TABLES = {
         reason: "Why, within the check: the field at fault, the first message's interaction, why an acknowledgement matched nothing, the interaction ID, or which side's ASID is unknown.",
         item_count: "Rows, conversations, acknowledgements, messages or transfers affected.",
     },
+    unmatched_acknowledgements: {
+        conversation_id: "GP2GP conversation id.",
+        ack_position: "Position of the acknowledgement in the conversation's ordering-key order.",
+        acked_at: "Time of the acknowledgement.",
+        ack_guid: "GUID of the acknowledgement.",
+        message_ref: "The GUID it refers to (NULL when it has none).",
+        reason: "Why it pairs with nothing: has no message reference, acknowledges an acknowledgement, acknowledges a GUID not in the conversation, received before the message it acknowledges, or forgotten when the message was sent again.",
+    },
     conversations: {
         conversation_id: "GP2GP conversation id.",
         started_at: "Time of the conversation's first message (ordering key).",
