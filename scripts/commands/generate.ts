@@ -1,8 +1,13 @@
 /**
- * `gp2gp generate`: deterministic synthetic Spine exports and reference files.
+ * `gp2gp generate`: deterministic synthetic Spine exports and reference files, with a progress bar on a terminal
+ * (a line every few seconds otherwise) and, at the end, the generated outcome mix next to the published figures
+ * it is calibrated to.
  */
+import cliProgress from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
-import { generate, type GenerateSummary } from "../lib/generate";
+import { generate, type GenerateProgress, type GenerateSummary } from "../lib/generate";
+import { calibrationReport, type CalibrationRow } from "../lib/generate/calibration";
+import { formatRows } from "../lib/runner/reporter";
 
 const number = new Intl.NumberFormat("en-GB");
 
@@ -17,10 +22,84 @@ const isoDay = (value: string) => {
 };
 
 export function printGenerateSummary(summary: GenerateSummary, out: NodeJS.WritableStream = process.stdout): void {
+  const churn = summary.organisations.churn;
   out.write(
     `Generated ${summary.days} days (${summary.start} to ${summary.end}) for ${number.format(summary.practices)} practices, seed ${summary.seed}: ` +
-      `${number.format(summary.conversations.total)} conversations, ${summary.files.length} files in ${summary.outDir}\n`,
+      `${number.format(summary.conversations.total)} conversations, ${number.format(summary.rows.written)} rows, ${summary.files.length} files in ${summary.outDir}\n`,
   );
+  if (Object.keys(summary.organisations.byMonth).length > 1) {
+    out.write(
+      `Practice changes over the months: ${churn.closure} closed, ${churn.merger} merged, ${churn.move} moved Sub-ICB location, ${churn.opening} opened\n`,
+    );
+  }
+}
+
+/** The calibration table as the CLI prints it: numbers with thousands separators, "–" where nothing is published. */
+export function formatCalibration(rows: readonly CalibrationRow[]): string {
+  const show = (value: number | null) => (value === null ? "–" : Number.isInteger(value) && Math.abs(value) >= 1000 ? number.format(value) : String(value));
+  return formatRows(
+    rows.map((r) => ({ measure: r.measure, generated: show(r.generated), published: show(r.published), source: r.source })),
+    140,
+  );
+}
+
+/**
+ * Progress of a generation run: a cli-progress bar (days written, rows, rows/s) on an interactive terminal, plain
+ * lines every `intervalSeconds` when the output is not a terminal or CI is set.
+ */
+export class GenerateProgressReporter {
+  private bar?: cliProgress.SingleBar;
+  private daysDone = 0;
+  private rows = 0;
+  private readonly started = Date.now();
+  private lastLine = this.started;
+
+  constructor(
+    private readonly days: number,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly interactive = Boolean(process.stdout.isTTY) && !process.env.CI,
+    private readonly intervalSeconds = 10,
+  ) {
+    if (this.interactive) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: "  Generating [{bar}] {value}/{total} days | {day} | {rows} rows | {rate} rows/s | ETA {eta_formatted}",
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 7,
+          stream: this.out,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(days, 0, { day: "starting", rows: "0", rate: "0" });
+    }
+  }
+
+  private rate(): number {
+    const seconds = (Date.now() - this.started) / 1000;
+    return seconds > 0 ? Math.round(this.rows / seconds) : 0;
+  }
+
+  update(progress: GenerateProgress): void {
+    this.daysDone++;
+    this.rows += progress.rows;
+    if (this.bar) {
+      this.bar.update(this.daysDone, { day: progress.day, rows: number.format(this.rows), rate: number.format(this.rate()) });
+    } else if (Date.now() - this.lastLine >= this.intervalSeconds * 1000 || this.daysDone === this.days) {
+      this.lastLine = Date.now();
+      this.out.write(
+        `  … ${progress.day}: ${this.daysDone}/${this.days} days, ${number.format(this.rows)} rows, ${number.format(this.rate())} rows/s\n`,
+      );
+    }
+  }
+
+  /** Ends the bar; after a successful run, prints the totals. */
+  stop(succeeded: boolean): void {
+    this.bar?.stop();
+    if (!succeeded) return;
+    const seconds = (Date.now() - this.started) / 1000;
+    this.out.write(`Wrote ${number.format(this.rows)} rows in ${seconds.toFixed(1)} s (${number.format(this.rate())} rows/s)\n`);
+  }
 }
 
 export function registerGenerateCommand(program: Command): void {
@@ -33,17 +112,26 @@ export function registerGenerateCommand(program: Command): void {
     .option("--practices <n>", "number of practices", positiveInt("--practices"), 300)
     .option("--seed <n>", "random seed", positiveInt("--seed"), 1)
     .action(async (options) => {
-      const summary = await generate({
-        outDir: options.out,
-        start: options.start,
-        days: options.days,
-        practices: options.practices,
-        seed: options.seed,
-        onProgress: (p) => {
-          if (process.stdout.isTTY && !process.env.CI) process.stdout.write(`\r  ${p.day}: ${number.format(p.conversations)} conversations, ${number.format(p.rows)} rows   `);
-        },
-      });
-      if (process.stdout.isTTY && !process.env.CI) process.stdout.write("\n");
+      const progress = new GenerateProgressReporter(options.days);
+      let summary: GenerateSummary;
+      try {
+        summary = await generate({
+          outDir: options.out,
+          start: options.start,
+          days: options.days,
+          practices: options.practices,
+          seed: options.seed,
+          onProgress: (p) => progress.update(p),
+        });
+      } catch (error) {
+        progress.stop(false);
+        throw error;
+      }
+      progress.stop(true);
       printGenerateSummary(summary);
+      process.stdout.write(
+        `\nGenerated outcome mix at the 14-day cutoff (intended outcomes) and other calibrated measures, next to the published figures:\n` +
+          `${formatCalibration(calibrationReport(summary)).replace(/^/gm, "  ")}\n`,
+      );
     });
 }

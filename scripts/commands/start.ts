@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Warehouse } from "../lib/duckdb";
 import { datasets, vars } from "../../includes/config";
-import { generate } from "../lib/generate";
+import { MANIFEST_VERSION, generate } from "../lib/generate";
 import { loadAsidLookup } from "../lib/load/asid-lookup";
 import type { LoadSummary } from "../lib/load/common";
 import { loadGeography } from "../lib/load/geography";
@@ -56,9 +56,10 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
 
 function demoIsCurrent(dir: string): boolean {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { options?: Record<string, unknown> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { manifestVersion?: number; options?: Record<string, unknown> };
     const o = manifest.options ?? {};
-    return o.start === DEMO.start && o.days === DEMO.days && o.practices === DEMO.practices && o.seed === DEMO.seed;
+    // A demo set written by an older generator (another manifest version) is generated again.
+    return manifest.manifestVersion === MANIFEST_VERSION && o.start === DEMO.start && o.days === DEMO.days && o.practices === DEMO.practices && o.seed === DEMO.seed;
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GENERATOR_CONFIG as CONFIG } from "../../scripts/lib/generate/config";
-import { buildUniverse, geographyRows, organisationCounts, organisationMetadata } from "../../scripts/lib/generate/organisations";
+import { buildUniverse, geographyRows, initialOrganisations, organisationCounts, organisationMetadata } from "../../scripts/lib/generate/organisations";
 import { Random } from "../../scripts/lib/generate/random";
 
 const REGIONS = {
@@ -14,9 +14,9 @@ const REGIONS = {
 };
 
 describe("organisation universe", () => {
-  it("scales SICBLs and ICBs with the number of practices, keeping every region", () => {
+  it("scales SICBLs and ICBs with the number of practices, keeping every region and an ICB with two SICBLs", () => {
     expect(organisationCounts(6300, CONFIG)).toEqual({ icbs: 42, sicbls: 106 });
-    expect(organisationCounts(200, CONFIG)).toEqual({ icbs: 7, sicbls: 7 });
+    expect(organisationCounts(200, CONFIG)).toEqual({ icbs: 7, sicbls: 8 });
     expect(organisationCounts(3150, CONFIG)).toEqual({ icbs: 21, sicbls: 53 });
     expect(organisationCounts(3, CONFIG)).toEqual({ icbs: 3, sicbls: 3 });
   });
@@ -51,10 +51,21 @@ describe("organisation universe", () => {
     expect(new Set(asids).size).toBe(asids.length);
     expect(asids.filter((a) => a.startsWith("0")).length / asids.length).toBeGreaterThan(0.5);
     const share = (supplier: string) => national.practices.filter((p) => p.supplier === supplier).length / 6300;
-    expect(share("EMIS")).toBeCloseTo(0.55, 1);
-    expect(share("TPP")).toBeCloseTo(0.35, 1);
-    expect(share("Vision")).toBeCloseTo(0.08, 1);
-    expect(share("Microtest")).toBeGreaterThan(0.005);
+    expect(share("EMIS")).toBeCloseTo(0.59, 1);
+    expect(share("TPP")).toBeCloseTo(0.385, 1);
+    expect(share("Vision")).toBeGreaterThan(0.01);
+    expect(share("Vision")).toBeLessThan(0.025);
+    expect(share("Microtest")).toBeGreaterThan(0.003);
+  });
+
+  it("clusters TPP by Sub-ICB location: most SICBLs are predominantly one system, nationally as configured", () => {
+    const leaning = national.sicbls.filter((s) => {
+      const tpp = s.practices.filter((p) => p.supplier === "TPP").length;
+      const emis = s.practices.filter((p) => p.supplier === "EMIS").length;
+      return tpp + emis > 0 && Math.abs(tpp / (tpp + emis) - 0.5) > 0.3;
+    });
+    expect(leaning.length / national.sicbls.length).toBeGreaterThan(0.6);
+    for (const s of national.sicbls) expect(Object.values(s.supplierShares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   });
 
   it("keeps unknown ASIDs out of the practices' ASIDs", () => {
@@ -67,7 +78,8 @@ describe("organisation universe", () => {
   });
 
   it("leaves a few practices (different ones each month) out of every SICBL in the monthly metadata", () => {
-    const metadata = (month: number) => organisationMetadata(national, Random.fromSeed(11).fork("reference", month), 2024, month, CONFIG);
+    const metadata = (month: number) =>
+      organisationMetadata(initialOrganisations(national, `2024-0${month}`), Random.fromSeed(11).fork("reference", month), CONFIG);
     const orphans = (month: number) => {
       const m = metadata(month);
       const inSicbl = new Set(m.sicbls.flatMap((s) => s.practices));

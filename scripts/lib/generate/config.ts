@@ -57,7 +57,15 @@ export interface GeneratorConfig {
   readonly organisations: {
     /** Counts at national scale; smaller universes scale them down in proportion (at least one ICB per region). */
     readonly national: { readonly practices: number; readonly sicbls: number; readonly icbs: number };
+    /** National shares of practices by clinical system supplier. */
     readonly supplierShares: Readonly<Record<Supplier, number>>;
+    /**
+     * How strongly SystmOne (TPP) clusters by Sub-ICB location: each SICBL's TPP share among its EMIS and TPP
+     * practices is sigmoid(c + spread × z), z evenly spaced over [-1, 1] across SICBLs and c chosen so that the
+     * national share stays as configured. 0 mixes suppliers evenly; 5 makes most SICBLs predominantly one system,
+     * as practices of one former PCT or CCG usually are.
+     */
+    readonly tppClusteringLogitSpread: number;
     /** Practices with two ASIDs (e.g. a second system registration). */
     readonly secondAsidShare: number;
     /** ASIDs seen in messages but absent from every reference file, per 1,000 practices (at least 2). */
@@ -65,10 +73,32 @@ export interface GeneratorConfig {
     /** Practices listed in a month's metadata but in no SICBL's practice list (at least one a month). */
     readonly practicesWithoutSicblShare: number;
   };
+  /**
+   * Practice churn at each month boundary after the first month of a run (churn.ts): monthly probabilities per
+   * practice listed the month before. A closure's ASIDs leave the reference data and its patients register
+   * elsewhere; a merger moves the absorbed practice's ASIDs to the surviving practice's ODS code; a move changes
+   * the Sub-ICB location within the ICB; an opening brings a new ODS code and new ASIDs.
+   */
+  readonly churn: {
+    readonly closurePerMonth: number;
+    readonly mergerPerMonth: number;
+    readonly movePerMonth: number;
+    readonly openingPerMonth: number;
+    /**
+     * Each kind of change happens at least this often at every month boundary (where the universe allows it), so a
+     * demo set of a few hundred practices shows all of them; at national scale the rates above dominate.
+     */
+    readonly minimumEventsPerMonth: number;
+  };
   readonly pathways: {
-    /** Patients mostly move locally: share of transfers whose sending practice is in the requester's ICB. */
+    /** Patients mostly move locally: share of transfers whose sending practice is in the requester's SICBL … */
+    readonly sameSicblSenderShare: number;
+    /** … or anywhere in its ICB; the rest come from anywhere in England. */
     readonly sameIcbSenderShare: number;
-    /** SystmOne-to-SystmOne moves mostly bypass GP2GP (322 of 1.34 M transfers): keep this share of TPP→TPP draws. */
+    /**
+     * SystmOne-to-SystmOne moves mostly bypass GP2GP (322 of 1.34 M transfers): of the patient moves drawn between
+     * two TPP practices, only this share is a GP2GP transfer; the others are not transfers and are drawn again.
+     */
     readonly tppToTppKeepShare: number;
     /** When a practice has two ASIDs, share of its messages sent from the second one. */
     readonly secondAsidUseShare: number;
@@ -113,9 +143,15 @@ export interface GeneratorConfig {
   readonly timing: {
     /** Request → sender's acknowledgement of it. */
     readonly requestAckSeconds: Percentiles;
-    /** Request acknowledgement → core EHR: median ≈ 15 s, 90th percentile ≈ 86 s (sandbox PRMT-2124). */
+    /**
+     * Request acknowledgement → core EHR. With the acknowledgement's own delay this makes request → core EHR
+     * median ≈ 15 s and 90th percentile ≈ 86 s, as measured in the sandbox (PRMT-2124).
+     */
     readonly coreEhrSeconds: Percentiles;
-    /** Share of core EHRs delayed (96.1 % arrive within 45 minutes), log-uniform up to the maximum. */
+    /**
+     * Share of core EHRs delayed (sender backlog, manual send), log-uniform from 45 minutes up to the maximum:
+     * 96.1 % of core EHRs arrive within 45 minutes of the request (PRMT-2124).
+     */
     readonly coreEhrDelayedShare: number;
     readonly coreEhrDelayedMaxSeconds: number;
     /** Core EHR → COPC continue, and the gaps between fragments and to their acknowledgements. */
@@ -163,14 +199,34 @@ export const DEFAULT_GENERATOR_CONFIG: GeneratorConfig = {
   },
   organisations: {
     national: { practices: 6300, sicbls: 106, icbs: 42 },
-    supplierShares: { EMIS: 0.55, TPP: 0.35, Vision: 0.08, Microtest: 0.02 },
+    // Approximate shares of practices in England around 2021, with TPP clustered by SICBL (spread 5), chosen so that
+    // the supplier pathways of Sep 2020 – Feb 2021 come out close (EMIS/EMIS ≈ 58 %, TPP/EMIS ≈ 18 %, EMIS/TPP ≈ 18 %,
+    // EMIS/Vision and Vision/EMIS ≈ 1.3 % each; see calibration.ts).
+    supplierShares: { EMIS: 0.59, TPP: 0.385, Vision: 0.017, Microtest: 0.008 },
+    tppClusteringLogitSpread: 5,
     secondAsidShare: 0.12,
     unknownAsidsPerThousandPractices: 5,
     practicesWithoutSicblShare: 0.004,
   },
+  // England had 8,106 practices in April 2013, 7,254 in January 2018, 6,495 in June 2022 and 6,229 in July 2025
+  // (NHS Digital "Patients Registered at a GP Practice", as quoted by GPonline, June 2022, and the RCGP, 2025): a net
+  // loss of about 2 % of practices a year, most of it mergers. NHS Digital's special topic of July 2017 counted 202
+  // practices closed or merged and 8 opened in the year to June 2017 (≈ 2.7 % and 0.1 % of ≈ 7,500); HSJ counted
+  // 94 openings in 2010–2015 (≈ 19 a year). Here: mergers 1.6 % a year, closures 0.5 %, openings 0.15 %, i.e. a
+  // net loss of ≈ 2 % a year; at 6,300 practices ≈ 8 mergers, 2–3 closures and 1 opening a month. Moves between
+  // Sub-ICB locations are ODS relationship changes (boundary reviews, such as July 2022's): no count is
+  // published, so ≈ 0.6 % a year, ≈ 3 a month nationally.
+  churn: {
+    closurePerMonth: 0.0004,
+    mergerPerMonth: 0.0013,
+    movePerMonth: 0.0005,
+    openingPerMonth: 0.000125,
+    minimumEventsPerMonth: 1,
+  },
   pathways: {
-    sameIcbSenderShare: 0.6,
-    tppToTppKeepShare: 0.01,
+    sameSicblSenderShare: 0.6,
+    sameIcbSenderShare: 0.25,
+    tppToTppKeepShare: 0.0005,
     secondAsidUseShare: 0.3,
     unknownAsidShare: 0.004,
   },
@@ -217,8 +273,8 @@ export const DEFAULT_GENERATOR_CONFIG: GeneratorConfig = {
   },
   timing: {
     requestAckSeconds: { median: 2, p90: 8 },
-    coreEhrSeconds: { median: 15, p90: 86 },
-    coreEhrDelayedShare: 0.035,
+    coreEhrSeconds: { median: 10.5, p90: 60 },
+    coreEhrDelayedShare: 0.041,
     coreEhrDelayedMaxSeconds: 4 * 24 * 3600,
     copcContinueSeconds: { median: 5, p90: 30 },
     fragmentGapSeconds: { median: 1, p90: 6 },
@@ -262,7 +318,18 @@ export function validateConfig(config: GeneratorConfig): void {
   for (const [name, record] of Object.entries(config.errorCodes)) weights(`errorCodes.${name}`, record);
   share("organisations.secondAsidShare", config.organisations.secondAsidShare);
   share("organisations.practicesWithoutSicblShare", config.organisations.practicesWithoutSicblShare);
+  for (const [name, value] of Object.entries(config.churn)) {
+    if (name === "minimumEventsPerMonth") {
+      if (!(Number.isInteger(value) && value >= 0)) problems.push("churn.minimumEventsPerMonth must be a whole number ≥ 0");
+    } else if (!(value >= 0 && value <= 0.05)) problems.push(`churn.${name} must be a monthly share between 0 and 0.05, got ${value}`);
+  }
   for (const [name, value] of Object.entries(config.pathways)) share(`pathways.${name}`, value);
+  if (config.pathways.sameSicblSenderShare + config.pathways.sameIcbSenderShare > 1) {
+    problems.push("pathways.sameSicblSenderShare + pathways.sameIcbSenderShare must be at most 1");
+  }
+  if (!(config.organisations.tppClusteringLogitSpread >= 0 && config.organisations.tppClusteringLogitSpread <= 20)) {
+    problems.push("organisations.tppClusteringLogitSpread must be between 0 and 20");
+  }
   for (const [name, value] of Object.entries(config.modifiers)) if (typeof value === "number") share(`modifiers.${name}`, value);
   share("timing.coreEhrDelayedShare", config.timing.coreEhrDelayedShare);
   share("timing.integratedWithin3DaysShare", config.timing.integratedWithin3DaysShare);

@@ -6,7 +6,11 @@
  *   reference/YYYY-MM_organisationMetadata.json one per month touched (format v5)
  *   reference/YYYY-MM_asidLookup.csv.gz         one per month touched
  *   reference/geography.csv                     SICBL → ICB → region
- *   manifest.json                               options, configuration, files (with SHA-256) and counts
+ *   manifest.json                               options, configuration, files (with SHA-256), counts, churn
+ *
+ * Practices change from month to month (churn.ts: closures, mergers, moves, openings); each month's reference
+ * files list that month's practices, and the messages of a day come only from practices listed that month (a
+ * closing practice's transfers all end before it closes; a merged practice's ASIDs belong to the survivor).
  *
  * Generation runs day by day. The conversations requested on a day are built whole; each message goes to the
  * buffer of its UTC day, and a day's file is written (then its buffer freed) once that day's requests are built,
@@ -19,19 +23,25 @@
  * depend on the rest of the window.
  */
 import path from "node:path";
-import { DAY_MS, TIME_FORMAT, isBritishSummerTime, isoDate, isoMonth, parseIsoDate, type TimeFormat } from "./calendar";
+import { DAY_MS, TIME_FORMAT, WEEKDAYS, isBritishSummerTime, isoDate, isoMonth, parseIsoDate, weekdayIndex, type TimeFormat } from "./calendar";
 import { DEFAULT_GENERATOR_CONFIG, SCENARIO_IDS, validateConfig, type GeneratorConfig, type ScenarioId } from "./config";
-import { ASID_LOOKUP_HEADER, GEOGRAPHY_HEADER, asidLookupRows, buildUniverse, geographyRows, organisationMetadata } from "./organisations";
+import { CHURN_KINDS, OrganisationTimeline, type ChurnEvent, type ChurnKind } from "./churn";
+import { ASID_LOOKUP_HEADER, GEOGRAPHY_HEADER, asidLookupRows, buildUniverse, geographyRows, organisationMetadata, practiceAsids } from "./organisations";
 import { DayBuffer } from "./day_buffer";
-import type { DraftMessage } from "./messages";
+import { LogHistogram } from "./histogram";
+import { INTERACTION, type DraftMessage } from "./messages";
 import { Random } from "./random";
-import { SCENARIOS, ScenarioTables, buildConversation, outcomeLabel } from "./scenarios";
+import { DISCARDED, SCENARIOS, ScenarioTables, buildConversation, outcomeLabel } from "./scenarios";
 import { Traffic } from "./traffic";
 import { spineLine, writeCsv, writeJson, writeSpineFile, type WrittenFile } from "./writers";
 
 export { DEFAULT_GENERATOR_CONFIG, SCENARIO_IDS, type GeneratorConfig, type ScenarioId } from "./config";
 export { DISCARDED, SCENARIOS, TAG, outcomeLabel, type IntendedOutcome } from "./scenarios";
+export { CHURN_KINDS, type ChurnEvent, type ChurnKind } from "./churn";
 export type { WrittenFile } from "./writers";
+
+/** Version of the manifest layout; 2 added practice churn, pathways, weekdays and core EHR timing. */
+export const MANIFEST_VERSION = 2;
 
 export interface GenerateOptions {
   /** Output directory; created if missing. Files of the same names are replaced, others are left alone. */
@@ -74,6 +84,19 @@ export interface GenerateSummary {
     readonly byOutcome: Readonly<Record<string, number>>;
     /** By variation: large messages, UK07 EHRs, error codes, unknown ASIDs … (scenarios.ts TAG). */
     readonly byTag: Readonly<Record<string, number>>;
+    /** By weekday of the request (UTC day), Mon … Sun. */
+    readonly byWeekday: Readonly<Record<string, number>>;
+    /** By supplier pathway, "requesting/sending" (e.g. "EMIS/TPP"; "Unknown" for ASIDs no reference file knows). */
+    readonly byPathway: Readonly<Record<string, number>>;
+  };
+  /** Request → first core EHR of the conversations that send one (discarded conversations left out). */
+  readonly coreEhrTiming: {
+    readonly conversations: number;
+    /** Median and 90th percentile, seconds (from a log-scale histogram, within ≈ 2 %). */
+    readonly medianSeconds: number | null;
+    readonly p90Seconds: number | null;
+    /** Share with the core EHR at most 45 minutes after the request. */
+    readonly within45MinutesShare: number | null;
   };
   readonly rows: {
     readonly written: number;
@@ -86,9 +109,16 @@ export interface GenerateSummary {
     readonly regions: number;
     readonly icbs: number;
     readonly sicbls: number;
+    /** Practices and ASIDs listed in the first month. */
     readonly practices: number;
     readonly asids: number;
     readonly unknownAsids: number;
+    /** Practices and ASIDs each month's reference files list. */
+    readonly byMonth: Readonly<Record<string, { readonly practices: number; readonly asids: number }>>;
+    /** Changes shown by the reference files written (months after the first), by kind. */
+    readonly churn: Readonly<Record<ChurnKind, number>>;
+    /** Those changes, in month order. */
+    readonly events: readonly ChurnEvent[];
   };
 }
 
@@ -193,6 +223,11 @@ class BackgroundTask {
   }
 }
 
+/** `value / divisor` to `digits` decimals, or null. */
+function roundTo(value: number | null, divisor: number, digits: number): number | null {
+  return value === null ? null : Number((value / divisor).toFixed(digits));
+}
+
 export async function generate(options: GenerateOptions): Promise<GenerateSummary> {
   const startMs = validateOptions(options);
   const config = options.config ?? DEFAULT_GENERATOR_CONFIG;
@@ -200,17 +235,22 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const outDir = path.resolve(options.outDir);
   const root = Random.fromSeed(options.seed);
   const universe = buildUniverse(root.fork("universe"), options.practices, config);
+  const months = [...new Set(Array.from({ length: options.days }, (_, d) => isoMonth(startMs + d * DAY_MS)))];
+  const timeline = new OrganisationTimeline(universe, root.fork("churn"), months[0], startMs + (options.days - 1) * DAY_MS, config);
   const files: WrittenFile[] = [];
 
   // Reference data: the geography lookup once, organisation metadata and ASID lookup for every month touched.
   files.push(await writeCsv(outDir, "reference/geography.csv", GEOGRAPHY_HEADER, geographyRows(universe), null));
-  const months = [...new Set(Array.from({ length: options.days }, (_, d) => isoMonth(startMs + d * DAY_MS)))];
+  const byMonth: Record<string, { practices: number; asids: number }> = {};
   for (const month of months) {
-    const [year, monthNumber] = month.split("-").map(Number);
-    const metadata = organisationMetadata(universe, root.fork("reference", month), year, monthNumber, config);
+    const organisations = timeline.month(month);
+    const metadata = organisationMetadata(organisations, root.fork("reference", month), config);
     files.push(await writeJson(outDir, `reference/${month}_organisationMetadata.json`, metadata));
-    files.push(await writeCsv(outDir, `reference/${month}_asidLookup.csv.gz`, ASID_LOOKUP_HEADER, asidLookupRows(universe), config.gzipLevel));
+    files.push(await writeCsv(outDir, `reference/${month}_asidLookup.csv.gz`, ASID_LOOKUP_HEADER, asidLookupRows(organisations), config.gzipLevel));
+    byMonth[month] = { practices: organisations.practices.length, asids: organisations.practices.reduce((n, p) => n + practiceAsids(p).length, 0) };
   }
+  const events = timeline.events.filter((e) => months.includes(e.month));
+  const churn = Object.fromEntries(CHURN_KINDS.map((kind) => [kind, events.filter((e) => e.kind === kind).length])) as Record<ChurnKind, number>;
 
   // Spine messages, day by day.
   const traffic = new Traffic(universe, config);
@@ -220,6 +260,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const byScenario = new Counter(SCENARIO_IDS);
   const byOutcome = new Counter([...new Set(SCENARIO_IDS.map((id) => outcomeLabel(SCENARIOS[id].outcome)))]);
   const byTag = new Counter();
+  const byWeekday = new Counter(WEEKDAYS);
+  const byPathway = new Counter();
+  const coreEhrDelays = new LogHistogram();
+  let coreEhrWithin45Minutes = 0;
   let conversations = 0;
   let rowsWritten = 0;
 
@@ -229,6 +273,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
     const rng = root.fork("day", day);
     const formatRng = root.fork("time-format", day);
     const count = traffic.conversationsOn(rng, dayStart);
+    traffic.use(timeline.participantsOn(dayStart));
+    byWeekday.add(WEEKDAYS[weekdayIndex(dayStart)], count);
     for (let i = 0; i < count; i++) {
       const parties = traffic.parties(rng);
       const scenario = tables.scenarios.sample(rng);
@@ -238,7 +284,18 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
       byOutcome.add(outcomeLabel(conversation.outcome));
       for (const tag of conversation.tags) byTag.add(tag);
       if (parties.unknownAsid) byTag.add(`unknown_${parties.unknownAsid}_asid`);
-      for (const message of conversation.messages) router.route(message, d, formatRng);
+      byPathway.add(`${parties.requester.system || "Unknown"}/${parties.sender.system || "Unknown"}`);
+      let firstCoreEhr = Infinity;
+      for (const message of conversation.messages) {
+        router.route(message, d, formatRng);
+        if ((message.interactionId === INTERACTION.CORE_EHR || message.interactionId === INTERACTION.CORE_EHR_REDACTED) && message.time < firstCoreEhr) {
+          firstCoreEhr = message.time;
+        }
+      }
+      if (firstCoreEhr !== Infinity && conversation.outcome.status !== DISCARDED) {
+        coreEhrDelays.add(firstCoreEhr - requestedAt);
+        if (firstCoreEhr - requestedAt <= 45 * 60_000) coreEhrWithin45Minutes++;
+      }
     }
     conversations += count;
 
@@ -265,6 +322,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
       byScenario: byScenario.toRecord() as Record<ScenarioId, number>,
       byOutcome: byOutcome.toRecord(),
       byTag: byTag.toRecord(true),
+      byWeekday: byWeekday.toRecord(),
+      byPathway: byPathway.toRecord(true),
+    },
+    coreEhrTiming: {
+      conversations: coreEhrDelays.count,
+      medianSeconds: roundTo(coreEhrDelays.quantile(0.5), 1000, 1),
+      p90Seconds: roundTo(coreEhrDelays.quantile(0.9), 1000, 1),
+      within45MinutesShare: coreEhrDelays.count === 0 ? null : Number((coreEhrWithin45Minutes / coreEhrDelays.count).toFixed(5)),
     },
     rows: { written: rowsWritten, afterWindow: router.afterWindow, byTimeFormat: router.byTimeFormat },
     organisations: {
@@ -274,11 +339,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
       practices: universe.practices.length,
       asids: universe.practices.reduce((n, p) => n + p.asids.length, 0),
       unknownAsids: universe.unknownAsids.length,
+      byMonth,
+      churn,
+      events,
     },
   };
   const manifest = {
     generator: "gp2gp synthetic Spine export",
-    manifestVersion: 1,
+    manifestVersion: MANIFEST_VERSION,
     options: { start: options.start, days: options.days, practices: options.practices, seed: options.seed },
     ...portable,
     files,

@@ -4,7 +4,11 @@
  * appear in messages but in no reference file. Also renders the monthly reference data of spec §2.2 from it.
  *
  * Counts scale with the number of practices from the national shape (6,300 practices ≈ 106 SICBLs, 42 ICBs,
- * 7 regions); small universes keep at least one ICB per region so every region appears in reports.
+ * 7 regions); small universes keep at least one ICB per region so every region appears in reports, and one ICB with
+ * two SICBLs so practices can move between Sub-ICB locations.
+ *
+ * The universe is the practices of a run's first month; how they change month by month (closures, mergers, moves,
+ * openings) is churn.ts. The reference files of a month are rendered from that month's `MonthOrganisations`.
  */
 import { isoTimestampMicros, MINUTE_MS, HOUR_MS } from "./calendar";
 import type { GeneratorConfig, Supplier } from "./config";
@@ -38,11 +42,14 @@ export interface Sicbl {
   /** e.g. "NHS Kent and Medway ICB - 91Q", the way ODS names Sub-ICB locations. */
   readonly name: string;
   readonly icb: Icb;
+  /** Practices of the run's first month (later months: churn.ts). */
   readonly practices: Practice[];
+  /** Shares of its practices by supplier: TPP clusters by SICBL (config.ts `tppClusteringLogitSpread`). */
+  readonly supplierShares: Readonly<Record<Supplier, number>>;
 }
 
 export interface Practice {
-  /** Position in `OrganisationUniverse.practices`. */
+  /** Position in `OrganisationUniverse.practices`; practices opened later in a run number on from its end. */
   readonly index: number;
   readonly odsCode: string;
   /** Upper case, as the ODS portal returns organisation names. */
@@ -72,7 +79,8 @@ export function organisationCounts(practices: number, config: GeneratorConfig): 
   const scaled = (count: number) => Math.round((practices * count) / national.practices);
   // At least one ICB per region (fewer only when there are fewer practices than regions), at most the real 42.
   const icbs = Math.min(INTEGRATED_CARE_BOARDS.length, Math.max(Math.min(NHS_REGIONS.length, practices), scaled(national.icbs)));
-  const sicbls = Math.min(practices, Math.max(icbs, scaled(national.sicbls)));
+  // One SICBL more than ICBs at least, so that some ICB has two and a practice can move between them.
+  const sicbls = Math.min(practices, Math.max(icbs + 1, scaled(national.sicbls)));
   return { icbs, sicbls };
 }
 
@@ -89,8 +97,11 @@ export function buildUniverse(rng: Random, practiceCount: number, config: Genera
     (seed): Icb => ({ odsCode: seed.odsCode, name: `${seed.shortName} Integrated Care Board`, region: regions.get(seed.regionOdsCode)! }),
   );
 
-  const sicbls = buildSicbls(rng.fork("sicbls"), icbSeeds, icbs, counts.sicbls);
-  const practices = buildPractices(rng.fork("practices"), sicbls, practiceCount, regionSeeds, config);
+  const practiceRng = rng.fork("practices");
+  const perSicbl = practicesPerSicbl(practiceRng, counts.sicbls, practiceCount);
+  const mixes = supplierMixes(rng.fork("supplier-mix"), perSicbl, config);
+  const sicbls = buildSicbls(rng.fork("sicbls"), icbSeeds, icbs, counts.sicbls).map((s, i): Sicbl => ({ ...s, supplierShares: mixes[i] }));
+  const practices = buildPractices(practiceRng, sicbls, perSicbl, regionSeeds, config);
   const usedAsids = new Set(practices.flatMap((p) => p.asids));
   const unknownRng = rng.fork("unknown-asids");
   const unknownCount = Math.max(2, Math.round((practiceCount * config.organisations.unknownAsidsPerThousandPractices) / 1000));
@@ -123,7 +134,41 @@ function chooseIcbs(rng: Random, count: number): IcbSeed[] {
 
 const SICBL_CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ";
 
-function buildSicbls(rng: Random, seeds: readonly IcbSeed[], icbs: readonly Icb[], count: number): Sicbl[] {
+/**
+ * The supplier shares of SICBLs with `practices[i]` practices each: Vision and Microtest as nationally; the TPP
+ * share of the EMIS and TPP practices is sigmoid(c + spread × z), with z evenly spaced over [-1, 1] in a shuffled
+ * order and c solved so that the mean over practices equals the national TPP share.
+ */
+export function supplierMixes(rng: Random, practices: readonly number[], config: GeneratorConfig): Record<Supplier, number>[] {
+  const count = practices.length;
+  const practiceTotal = practices.reduce((a, b) => a + b, 0);
+  const shares = config.organisations.supplierShares;
+  const total = Object.values(shares).reduce((a, b) => a + b, 0);
+  const emisTpp = shares.EMIS + shares.TPP;
+  const target = emisTpp > 0 ? shares.TPP / emisTpp : 0;
+  const spread = config.organisations.tppClusteringLogitSpread;
+  const zs = rng.shuffled(Array.from({ length: count }, (_, i) => (count === 1 ? 0 : (2 * (i + 0.5)) / count - 1)));
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  const meanAt = (c: number) => zs.reduce((sum, z, i) => sum + practices[i] * sigmoid(c + spread * z), 0) / practiceTotal;
+  let [lo, hi] = [-40, 40];
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (meanAt(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  const centre = (lo + hi) / 2;
+  return zs.map((z) => {
+    const tpp = target <= 0 ? 0 : target >= 1 ? 1 : sigmoid(centre + spread * z);
+    return {
+      EMIS: (emisTpp * (1 - tpp)) / total,
+      TPP: (emisTpp * tpp) / total,
+      Vision: shares.Vision / total,
+      Microtest: shares.Microtest / total,
+    };
+  });
+}
+
+function buildSicbls(rng: Random, seeds: readonly IcbSeed[], icbs: readonly Icb[], count: number): Omit<Sicbl, "supplierShares">[] {
   // Every ICB gets one SICBL; the rest go to ICBs in proportion to a random size, as some ICBs still have several
   // former CCG areas and most have one.
   const perIcb = icbs.map(() => 1);
@@ -134,7 +179,7 @@ function buildSicbls(rng: Random, seeds: readonly IcbSeed[], icbs: readonly Icb[
   for (let extra = count - icbs.length; extra > 0; extra--) perIcb[sizes.sample(rng)]++;
 
   const used = new Set<string>(seeds.flatMap((s) => (s.knownSicblCode ? [s.knownSicblCode] : [])));
-  const sicbls: Sicbl[] = [];
+  const sicbls: Omit<Sicbl, "supplierShares">[] = [];
   icbs.forEach((icb, i) => {
     const seed = seeds[i];
     for (let k = 0; k < perIcb[i]; k++) {
@@ -151,21 +196,24 @@ function buildSicbls(rng: Random, seeds: readonly IcbSeed[], icbs: readonly Icb[
   return sicbls;
 }
 
+/** How many practices each SICBL has: at least one, the rest in proportion to a random size. */
+function practicesPerSicbl(rng: Random, sicbls: number, count: number): number[] {
+  const perSicbl = Array.from({ length: sicbls }, () => 1);
+  const sizes = new WeightedTable(
+    perSicbl.map((_, i) => i),
+    perSicbl.map(() => rng.logNormal(1, 0.5)),
+  );
+  for (let extra = count - sicbls; extra > 0; extra--) perSicbl[sizes.sample(rng)]++;
+  return perSicbl;
+}
+
 function buildPractices(
   rng: Random,
   sicbls: readonly Sicbl[],
-  count: number,
+  perSicbl: readonly number[],
   regionSeeds: ReadonlyMap<string, RegionSeed>,
   config: GeneratorConfig,
 ): Practice[] {
-  const perSicbl = sicbls.map(() => 1);
-  const sizes = new WeightedTable(
-    sicbls.map((_, i) => i),
-    sicbls.map(() => rng.logNormal(1, 0.5)),
-  );
-  for (let extra = count - sicbls.length; extra > 0; extra--) perSicbl[sizes.sample(rng)]++;
-
-  const suppliers = WeightedTable.fromRecord(config.organisations.supplierShares, (k) => k as Supplier);
   const usedAsids = new Set<string>();
   const nextSerial = new Map<string, number>();
   const drafts: Omit<Practice, "index">[] = [];
@@ -174,6 +222,7 @@ function buildPractices(
     const letter = rng.pick(region.practiceCodeLetters);
     let prefix = `${letter}${rng.intBetween(81, 99)}`;
     const postcodeArea = rng.pick(region.postcodeAreas);
+    const suppliers = sicblSuppliers(sicbl);
     for (let k = 0; k < perSicbl[s]; k++) {
       // Codes of one area run in sequence with small gaps (A81001, A81002, A81005 …), like real practice codes.
       let serial = (nextSerial.get(prefix) ?? 0) + rng.intBetween(1, 3);
@@ -209,7 +258,12 @@ function buildPractices(
  * A new 12-digit ASID. Most real ASIDs have leading zeros (e.g. 000033357014), which is exactly what a loader
  * that reads them as numbers would lose, so most synthetic ones do too.
  */
-function newAsid(rng: Random, used: Set<string>): string {
+/** A sampler of the suppliers of a SICBL's practices. */
+export function sicblSuppliers(sicbl: Sicbl): WeightedTable<Supplier> {
+  return WeightedTable.fromRecord(sicbl.supplierShares, (k) => k as Supplier);
+}
+
+export function newAsid(rng: Random, used: Set<string>): string {
   for (;;) {
     const digits = (n: number) => Array.from({ length: n }, () => rng.int(10)).join("");
     const asid = rng.chance(0.6) ? `00${digits(10)}` : `${rng.intBetween(1, 9)}${digits(11)}`;
@@ -220,7 +274,7 @@ function newAsid(rng: Random, used: Set<string>): string {
   }
 }
 
-function practiceName(rng: Random): string {
+export function practiceName(rng: Random): string {
   const style = rng.next();
   let name: string;
   if (style < 0.2) name = `Dr ${rng.pick(PRACTICE_NAME_SURNAMES)} & Partners`;
@@ -232,9 +286,63 @@ function practiceName(rng: Random): string {
 /** Letters the inward code of a UK postcode never uses. */
 const POSTCODE_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ";
 
-function postcode(rng: Random, area: string): string {
+export function postcode(rng: Random, area: string): string {
   const letter = () => POSTCODE_INWARD_LETTERS[rng.int(POSTCODE_INWARD_LETTERS.length)];
   return `${area}${rng.intBetween(1, 29)} ${rng.intBetween(1, 9)}${letter()}${letter()}`;
+}
+
+/** One site of a practice: its own ASIDs, or those of a practice it absorbed, with the system they run. */
+export interface Site {
+  /** The practice these ASIDs were registered to first. */
+  readonly origin: Practice;
+  readonly asids: readonly string[];
+  readonly supplier: Supplier;
+  /** Relative request volume of the site's patients. */
+  readonly weight: number;
+}
+
+/** A practice as the reference data of one month lists it. */
+export interface ActivePractice {
+  readonly practice: Practice;
+  /** Its Sub-ICB location this month (moves change it). */
+  readonly sicbl: Sicbl;
+  /** Its own site first, then those of the practices it absorbed, in merger order. */
+  readonly sites: readonly Site[];
+  /** Sum of the sites' weights. */
+  readonly weight: number;
+  /** First day (epoch ms) it is listed: the start of its opening month, or -Infinity for a practice of the universe. */
+  readonly openedAt: number;
+}
+
+/** The organisations of one month: what its organisationMetadata.json and ASID lookup list. */
+export interface MonthOrganisations {
+  /** `YYYY-MM` */
+  readonly month: string;
+  /** Midnight UTC of the month's first day. */
+  readonly startsAt: number;
+  /** Sorted by ODS code. */
+  readonly practices: readonly ActivePractice[];
+  /** Every SICBL of the universe (those left without practices are dropped from the metadata). */
+  readonly sicbls: readonly Sicbl[];
+}
+
+export function practiceSite(practice: Practice): Site {
+  return { origin: practice, asids: practice.asids, supplier: practice.supplier, weight: practice.weight };
+}
+
+/** The universe's practices as the first month of a run lists them. */
+export function initialOrganisations(universe: OrganisationUniverse, month: string): MonthOrganisations {
+  return {
+    month,
+    startsAt: Date.parse(`${month}-01T00:00:00Z`),
+    practices: universe.practices.map((p) => ({ practice: p, sicbl: p.sicbl, sites: [practiceSite(p)], weight: p.weight, openedAt: -Infinity })),
+    sicbls: universe.sicbls,
+  };
+}
+
+/** Every ASID of a listed practice, its own first. */
+export function practiceAsids(p: ActivePractice): string[] {
+  return p.sites.flatMap((s) => s.asids);
 }
 
 /** organisationMetadata.json, format v5 (spec §2.2). */
@@ -251,39 +359,43 @@ export interface OrganisationMetadataV5 {
  * happens when ODS relationships lag behind practice changes; SICBLs left without practices are dropped, as
  * the upstream downloader does.
  */
-export function organisationMetadata(
-  universe: OrganisationUniverse,
-  rng: Random,
-  year: number,
-  month: number,
-  config: GeneratorConfig,
-): OrganisationMetadataV5 {
-  const withoutSicbl = new Set<Practice>();
-  const target = Math.max(1, Math.round(universe.practices.length * config.organisations.practicesWithoutSicblShare));
-  if (universe.practices.length > 1) {
-    while (withoutSicbl.size < target) withoutSicbl.add(rng.pick(universe.practices));
+export function organisationMetadata(organisations: MonthOrganisations, rng: Random, config: GeneratorConfig): OrganisationMetadataV5 {
+  const [year, month] = organisations.month.split("-").map(Number);
+  const practices = organisations.practices;
+  const withoutSicbl = new Set<ActivePractice>();
+  const target = Math.max(1, Math.round(practices.length * config.organisations.practicesWithoutSicblShare));
+  if (practices.length > 1) {
+    while (withoutSicbl.size < target) withoutSicbl.add(rng.pick(practices));
   }
+  const members = new Map<Sicbl, string[]>(organisations.sicbls.map((s) => [s, []]));
+  for (const p of practices) if (!withoutSicbl.has(p)) members.get(p.sicbl)!.push(p.practice.odsCode);
   // The ODS downloader runs early on the first of the month.
   const generatedOn = Date.UTC(year, month - 1, 1) + 6 * HOUR_MS + rng.int(120 * MINUTE_MS);
   return {
     generated_on: isoTimestampMicros(generatedOn),
     year,
     month,
-    practices: universe.practices.map((p) => ({ ods_code: p.odsCode, name: p.name, asids: [...p.asids] })),
-    sicbls: universe.sicbls
-      .map((s) => ({ ods_code: s.odsCode, name: s.name, practices: s.practices.filter((p) => !withoutSicbl.has(p)).map((p) => p.odsCode) }))
+    practices: practices.map((p) => ({ ods_code: p.practice.odsCode, name: p.practice.name, asids: practiceAsids(p) })),
+    sicbls: organisations.sicbls
+      .map((s) => ({ ods_code: s.odsCode, name: s.name, practices: members.get(s)! }))
       .filter((s) => s.practices.length > 0),
   };
 }
 
 export const ASID_LOOKUP_HEADER = ["ASID", "NACS", "OrgName", "MName", "PName", "OrgType", "PostCode"] as const;
 
-/** Rows of the monthly ASID lookup CSV (spec §2.2): one per practice ASID; unknown ASIDs are deliberately absent. */
-export function asidLookupRows(universe: OrganisationUniverse): string[][] {
-  return universe.practices.flatMap((p) => {
-    const product = SUPPLIER_PRODUCTS[p.supplier];
-    return p.asids.map((asid) => [asid, p.odsCode, p.name, product.manufacturer, product.product, "GP Practice", p.postcode]);
-  });
+/**
+ * Rows of the monthly ASID lookup CSV (spec §2.2): one per listed ASID, under the practice that holds it this
+ * month (an absorbed practice's ASIDs under the surviving practice, with the system they run); unknown ASIDs are
+ * deliberately absent.
+ */
+export function asidLookupRows(organisations: MonthOrganisations): string[][] {
+  return organisations.practices.flatMap((p) =>
+    p.sites.flatMap((site) => {
+      const product = SUPPLIER_PRODUCTS[site.supplier];
+      return site.asids.map((asid) => [asid, p.practice.odsCode, p.practice.name, product.manufacturer, product.product, "GP Practice", p.practice.postcode]);
+    }),
+  );
 }
 
 export const GEOGRAPHY_HEADER = ["sicbl_ods_code", "sicbl_name", "icb_ods_code", "icb_name", "region_ods_code", "region_name"] as const;

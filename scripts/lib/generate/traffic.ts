@@ -1,15 +1,19 @@
 /**
  * Who requests records from whom, how many a day and at what time of day: the demand side of the generator.
  *
- * Volume: `transfersPerPracticePerMonth` per practice over an average month, spread over the week by the
- * published weekday shares (so 6,300 practices give ≈ 250k transfers a month), with Poisson noise per day.
- * Requesters are drawn in proportion to practice size; senders mostly from the same ICB (patients move locally),
- * and TPP→TPP pairs are thinned because SystmOne-to-SystmOne moves mostly bypass GP2GP.
+ * Volume: `transfersPerPracticePerMonth` per practice of the run's universe over an average month, spread over the
+ * week by the published weekday shares (so 6,300 practices give ≈ 250k transfers a month), with Poisson noise per
+ * day. Practice churn does not change it: the patients of a closed or merged practice register elsewhere.
+ * Requesters are drawn in proportion to practice size among the practices taking part that day (churn.ts); senders
+ * mostly from the same SICBL or ICB (patients move locally). Moves between two TPP practices are mostly not GP2GP
+ * transfers (SystmOne moves the record itself), so such pairs are mostly drawn again, requester included; with TPP
+ * clustered by SICBL this gives the published supplier pathway shares. A merged practice sends and receives through the ASIDs of either of its sites, in
+ * proportion to the sites' patients.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS, WEEKDAYS, ukOffsetMs, weekdayIndex } from "./calendar";
 import type { GeneratorConfig } from "./config";
 import type { Party } from "./messages";
-import type { OrganisationUniverse, Practice } from "./organisations";
+import type { ActivePractice, OrganisationUniverse, Site } from "./organisations";
 import { WeightedTable, type Random } from "./random";
 
 const AVERAGE_MONTH_DAYS = 365.25 / 12;
@@ -26,8 +30,10 @@ export interface Parties {
 }
 
 export class Traffic {
-  private readonly practices: WeightedTable<Practice>;
-  private readonly practicesByIcb: Map<string, WeightedTable<Practice>>;
+  private participants: readonly ActivePractice[] | null = null;
+  private practices!: WeightedTable<ActivePractice>;
+  private practicesByIcb!: Map<string, WeightedTable<ActivePractice>>;
+  private practicesBySicbl!: Map<string, WeightedTable<ActivePractice>>;
   private readonly hours: { readonly weekday: WeightedTable<number>; readonly weekend: WeightedTable<number> };
   private readonly weekdayShareTotal: number;
 
@@ -35,19 +41,31 @@ export class Traffic {
     private readonly universe: OrganisationUniverse,
     private readonly config: GeneratorConfig,
   ) {
-    const weightOf = (p: Practice) => p.weight;
-    this.practices = new WeightedTable(universe.practices, universe.practices.map(weightOf));
-    this.practicesByIcb = new Map();
-    for (const icb of universe.icbs) {
-      const members = universe.sicbls.filter((s) => s.icb === icb).flatMap((s) => s.practices);
-      if (members.length > 0) this.practicesByIcb.set(icb.odsCode, new WeightedTable(members, members.map(weightOf)));
-    }
     const hourIndexes = Array.from({ length: 24 }, (_, h) => h);
     this.hours = {
       weekday: new WeightedTable(hourIndexes, config.volume.requestHourWeights.weekday),
       weekend: new WeightedTable(hourIndexes, config.volume.requestHourWeights.weekend),
     };
     this.weekdayShareTotal = WEEKDAYS.reduce((sum, d) => sum + config.volume.weekdayShares[d], 0);
+  }
+
+  /** The practices taking part from now on (OrganisationTimeline.participantsOn); samplers are rebuilt on change. */
+  use(participants: readonly ActivePractice[]): void {
+    if (participants === this.participants) return;
+    this.participants = participants;
+    const weightOf = (p: ActivePractice) => p.weight;
+    this.practices = new WeightedTable(participants, participants.map(weightOf));
+    const tables = (key: (p: ActivePractice) => string) => {
+      const groups = new Map<string, ActivePractice[]>();
+      for (const p of participants) {
+        const members = groups.get(key(p));
+        if (members) members.push(p);
+        else groups.set(key(p), [p]);
+      }
+      return new Map([...groups].map(([k, members]) => [k, new WeightedTable(members, members.map(weightOf))]));
+    };
+    this.practicesByIcb = tables((p) => p.sicbl.icb.odsCode);
+    this.practicesBySicbl = tables((p) => p.sicbl.odsCode);
   }
 
   /** Expected number of transfers requested on the UTC day starting at `dayStart`. */
@@ -75,24 +93,49 @@ export class Traffic {
 
   /** The requesting and sending practices of a new transfer, as the ASIDs and supplier names messages carry. */
   parties(rng: Random): Parties {
-    const requester = this.practices.sample(rng);
-    let sender = requester;
-    // Patients rarely re-register at the same practice; TPP→TPP is mostly not GP2GP. A few tries, then accept.
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const local = this.practicesByIcb.get(requester.sicbl.icb.odsCode);
-      sender = local && rng.chance(this.config.pathways.sameIcbSenderShare) ? local.sample(rng) : this.practices.sample(rng);
-      if (sender === requester) continue;
-      if (sender.supplier === "TPP" && requester.supplier === "TPP" && !rng.chance(this.config.pathways.tppToTppKeepShare)) continue;
+    if (!this.participants) throw new Error("Internal error: Traffic.use() must be called before drawing parties");
+    const { sameSicblSenderShare, sameIcbSenderShare, tppToTppKeepShare } = this.config.pathways;
+    let requesterSite!: Site;
+    let senderSite!: Site;
+    // A move between two TPP practices is mostly not a GP2GP transfer: draw the pair again. A few tries, then accept.
+    for (let pair = 0; pair < 50; pair++) {
+      const requester = this.practices.sample(rng);
+      requesterSite = siteOf(rng, requester);
+      let sender = requester;
+      // Patients rarely re-register at the same practice: draw the sender again (a few tries, then accept).
+      for (let attempt = 0; attempt < 20 && sender === requester; attempt++) {
+        const r = rng.next();
+        const local =
+          r < sameSicblSenderShare
+            ? this.practicesBySicbl.get(requester.sicbl.odsCode)
+            : r < sameSicblSenderShare + sameIcbSenderShare
+              ? this.practicesByIcb.get(requester.sicbl.icb.odsCode)
+              : undefined;
+        sender = (local ?? this.practices).sample(rng);
+      }
+      senderSite = sender === requester ? requesterSite : siteOf(rng, sender);
+      if (senderSite.supplier === "TPP" && requesterSite.supplier === "TPP" && !rng.chance(tppToTppKeepShare)) continue;
       break;
     }
-    const parties = { requester: this.partyOf(rng, requester), sender: this.partyOf(rng, sender) };
+    const parties = { requester: this.partyOf(rng, requesterSite), sender: this.partyOf(rng, senderSite) };
     if (!rng.chance(this.config.pathways.unknownAsidShare)) return { ...parties, unknownAsid: null };
     const unknown = rng.pick(this.universe.unknownAsids);
     return rng.chance(0.5) ? { ...parties, requester: unknown, unknownAsid: "requester" } : { ...parties, sender: unknown, unknownAsid: "sender" };
   }
 
-  private partyOf(rng: Random, practice: Practice): Party {
-    const useSecond = practice.asids.length > 1 && rng.chance(this.config.pathways.secondAsidUseShare);
-    return { asid: practice.asids[useSecond ? 1 : 0], system: practice.supplier };
+  private partyOf(rng: Random, site: Site): Party {
+    const useSecond = site.asids.length > 1 && rng.chance(this.config.pathways.secondAsidUseShare);
+    return { asid: site.asids[useSecond ? 1 : 0], system: site.supplier };
   }
+}
+
+/** The site of a practice a transfer goes through: its only one, or one in proportion to the sites' patients. */
+function siteOf(rng: Random, practice: ActivePractice): Site {
+  if (practice.sites.length === 1) return practice.sites[0];
+  let target = rng.next() * practice.weight;
+  for (const site of practice.sites) {
+    target -= site.weight;
+    if (target < 0) return site;
+  }
+  return practice.sites[practice.sites.length - 1];
 }
