@@ -312,6 +312,12 @@ const TABLES = {
         message_ref: "The GUID it refers to (NULL when it has none).",
         reason: "Why it pairs with nothing: has no message reference, acknowledges an acknowledgement, acknowledges a GUID not in the conversation, received before the message it acknowledges, or forgotten when the message was sent again.",
     },
+    message_positions: {
+        conversation_id: "GP2GP conversation id.",
+        load_id: "The load the message came from (with source_row, its key in stg_spine_messages).",
+        source_row: "Its row in that load's file.",
+        position: "1-based position in the conversation's stable time order (message_at, source_file, source_row).",
+    },
     conversations: {
         conversation_id: "GP2GP conversation id.",
         started_at: "Time of the conversation's first message (ordering key).",

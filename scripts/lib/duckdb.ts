@@ -34,6 +34,9 @@ export class Warehouse {
     const config: Record<string, string> = {
       memory_limit: process.env.GP2GP_DUCKDB_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
       temp_directory: `${resolved}.tmp`,
+      // Every order the models rely on is explicit (the ordering key, ORDER BY); not preserving insertion order lets
+      // large builds stream and spill instead of running out of memory.
+      preserve_insertion_order: "false",
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;

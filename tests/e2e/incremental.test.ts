@@ -72,6 +72,7 @@ describe("incremental daily runs", () => {
     ["gp2gp_marts.national_metrics_monthly", []],
     ["gp2gp_correlated.transfer_outcomes", []],
     ["gp2gp_correlated.conversation_windows", []],
+    ["gp2gp_correlated.message_positions", []],
     ["gp2gp_correlated.window_messages", []],
     ["gp2gp_correlated.registered_messages", []],
     ["gp2gp_correlated.acknowledgements", []],
