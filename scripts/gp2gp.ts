@@ -12,6 +12,7 @@ import { registerLoadCommands } from "./commands/load";
 import { registerGenerateCommand } from "./commands/generate";
 import { startCommand } from "./commands/start";
 import { registerBenchCommands } from "./commands/bench";
+import { registerReportsCommands } from "./commands/reports";
 import { registerExportMetricsCommand } from "./commands/export-metrics";
 import { registerExportReportCommand } from "./commands/export-report";
 
@@ -69,6 +70,7 @@ registerGenerateCommand(program);
 registerBenchCommands(program);
 registerExportMetricsCommand(program);
 registerExportReportCommand(program);
+registerReportsCommands(program);
 
 addDatabaseOption(program.command("sql").description("Run a read-only SQL query against the DuckDB warehouse"))
   .argument("<query>", "the query, e.g. \"select * from gp2gp_marts.transfers limit 10\"")
@@ -79,8 +81,9 @@ addDatabaseOption(program.command("sql").description("Run a read-only SQL query 
 
 addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))
   .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
+  .option("--no-reports", "do not build the report site at the end")
   .action(async (options) => {
-    const ok = await startCommand({ database: databasePath(options), dataDir: options.data ?? process.env.GP2GP_DATA_DIR });
+    const ok = await startCommand({ database: databasePath(options), dataDir: options.data ?? process.env.GP2GP_DATA_DIR, reports: options.reports });
     if (!ok) process.exitCode = 1;
   });
 

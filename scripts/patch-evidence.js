@@ -14,16 +14,24 @@
  *   src/client-duckdb/browser.js the browser: fetch an extract from the site's own origin the first time a query
  *                                names its table, decode it with parquet-wasm and insert it as an Arrow table
  *
+ * Two more edits, in @evidence-dev/evidence 40.1.8, make Evidence work inside this repository's npm workspace
+ * (reports/ is a workspace package, so npm hoists most of Evidence to the root node_modules):
+ *
+ *   cli.js                       `npx --workspaces=false vite …`: npx would otherwise run vite in reports/, not in
+ *                                .evidence/template, and the build finds no project
+ *   template/tailwind.config.cjs the hoisted component library is Tailwind content too (else pages have no styles)
+ *
  * Each edit replaces an exact piece of the shipped code. When an upgrade has moved that code, the script stops with
  * a non-zero exit, naming the file and the code it expected, rather than leaving a build that hangs offline.
- * Running it again changes nothing. `--check` only verifies that every copy is patched (exit 1 when not).
+ * Running it again changes nothing. `--check` only verifies that every copy is patched (exit 1 when not);
+ * `--root DIR` patches the packages installed under DIR instead of this repository.
  */
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
 
-const MARKER = "gp2gp offline parquet patch";
+const MARKER = "gp2gp evidence patch";
 
 /** SQL helpers shared by the Node and browser clients (inserted into both files). */
 const SQL_HELPERS =
@@ -229,10 +237,43 @@ const CLI_PATCH = {
   ],
 };
 
+/**
+ * The template's Tailwind configuration looks for the component plugins' classes only in `template/node_modules`
+ * and `reports/node_modules`. In an npm workspace npm hoists @evidence-dev/core-components to the repository's
+ * node_modules, so Tailwind generated none of the components' classes (icons drawn page-wide, no layout). The
+ * patch adds every ancestor's node_modules copy of each plugin to Tailwind's content.
+ */
+const TAILWIND_PATCH = {
+  file: "template/tailwind.config.cjs",
+  edits: [
+    {
+      find: "const path = require('path');\n",
+      replace:
+        "const path = require('path');\n" +
+        `// ${MARKER}: component plugins hoisted to an ancestor's node_modules (npm workspaces) are Tailwind content too.\n` +
+        "function gp2gpHoistedPlugin(pluginName) {\n" +
+        "\tconst found = [];\n" +
+        "\tfor (let dir = path.resolve(__dirname, '..', '..', '..'); ; dir = path.dirname(dir)) {\n" +
+        "\t\tconst candidate = path.join(dir, 'node_modules', pluginName);\n" +
+        "\t\tif (fs.existsSync(candidate)) found.push(`${candidate.split(path.sep).join('/')}/dist/**/*.{html,js,svelte,ts,md}`);\n" +
+        "\t\tif (path.dirname(dir) === dir) return found;\n" +
+        "\t}\n" +
+        "}\n",
+    },
+    {
+      find: "\t\t\t\t\t`../../node_modules/${pluginName}/dist/**/*.{html,js,svelte,ts,md}`\n\t\t\t\t])\n",
+      replace:
+        "\t\t\t\t\t`../../node_modules/${pluginName}/dist/**/*.{html,js,svelte,ts,md}`,\n" +
+        "\t\t\t\t\t...gp2gpHoistedPlugin(pluginName)\n" +
+        "\t\t\t\t])\n",
+    },
+  ],
+};
+
 /** @type {Record<string, { version: string, patches: FilePatch[] }>} */
 const PACKAGES = {
   "@evidence-dev/universal-sql": { version: "3.0.1", patches: PATCHES },
-  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH] },
+  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH] },
 };
 
 /** Every installed copy of a package reachable from the repository root and the reports package. */
@@ -329,10 +370,13 @@ function patchEvidence({ root = path.join(__dirname, ".."), check = false } = {}
 module.exports = { patchEvidence, findPackages, PACKAGES, MARKER, PatchError };
 
 if (require.main === module) {
-  const check = process.argv.includes("--check");
-  const quiet = process.argv.includes("--quiet");
+  const args = process.argv.slice(2);
+  const check = args.includes("--check");
+  const quiet = args.includes("--quiet");
+  const rootAt = args.indexOf("--root");
+  const root = rootAt >= 0 && args[rootAt + 1] ? path.resolve(args[rootAt + 1]) : undefined;
   try {
-    const lines = patchEvidence({ check });
+    const lines = patchEvidence({ check, ...(root ? { root } : {}) });
     if (!quiet) for (const line of lines) process.stdout.write(`patch-evidence: ${line}\n`);
   } catch (error) {
     process.stderr.write(`\npatch-evidence: FAILED. The Evidence reports cannot be built offline.\n${error instanceof Error ? error.message : String(error)}\n\n`);

@@ -15,6 +15,7 @@ import { loadSpine } from "../lib/load/spine";
 import { runPipeline } from "../lib/pipeline";
 import { formatRows } from "../lib/runner/reporter";
 import { printGenerateSummary } from "./generate";
+import { buildReportsAndSay } from "./reports";
 import { printLoadSummary, SPINE_KIND, spineProgressBar, withWarehouse } from "./load";
 
 const number = new Intl.NumberFormat("en-GB");
@@ -29,6 +30,8 @@ export interface StartOptions {
   database: string;
   /** A folder with spine/ and reference/ (as `gp2gp generate` writes); when absent a demo set is generated. */
   dataDir?: string;
+  /** Build the report site at the end (default true). */
+  reports?: boolean;
 }
 
 export async function startCommand(options: StartOptions): Promise<boolean> {
@@ -51,6 +54,10 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
   const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {} });
 
   await withWarehouse(options.database, "gp2gp start", (warehouse) => printOverview(warehouse, summary.ok));
+  if (summary.ok && options.reports !== false) {
+    out.write(`\n`);
+    await buildReportsAndSay({ database: options.database });
+  }
   return summary.ok;
 }
 

@@ -1,0 +1,287 @@
+/**
+ * Builds the Evidence reports site (reports/) from the marts: `evidence sources` (extract the gp2gp_marts tables
+ * from DuckDB or BigQuery) then `evidence build:strict` (prerender every page, failing on a component error), each
+ * under a time limit, in a working copy of the reports project so that a build never disturbs `npm run dev` in
+ * reports/ or another build.
+ *
+ * Evidence prints `Error in Query!` and still exits 0 when a page's SQL fails: the build fails on that text.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { acquireLock } from "../lock";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
+/** The Evidence source every page reads (`gp2gp.<table>`), whichever engine it is extracted from. */
+export const SOURCE_NAME = "gp2gp";
+
+export type ReportsSource = "duckdb" | "bigquery";
+
+export interface BuildReportsOptions {
+  /** DuckDB warehouse to extract from (source duckdb). */
+  database: string;
+  /** Where the built site goes (replaced). Default reports/build. */
+  outDir?: string;
+  source?: ReportsSource;
+  /** Working copy of the reports project; default reports/.work/build. */
+  workDir?: string;
+  /** Time limits in seconds. */
+  sourcesTimeoutSeconds?: number;
+  buildTimeoutSeconds?: number;
+  /** Receives Evidence's output as it runs (default: discarded; it is kept for errors). */
+  onOutput?: (text: string) => void;
+}
+
+export interface BuildReportsResult {
+  outDir: string;
+  pages: number;
+  sourcesSeconds: number;
+  buildSeconds: number;
+  /** Evidence's output of both steps. */
+  log: string;
+}
+
+export class ReportsBuildError extends Error {
+  constructor(
+    message: string,
+    readonly log: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Files and folders of reports/ that make up the Evidence project (node_modules and outputs excluded). */
+const PROJECT_ENTRIES = ["pages", "components", "partials", "static", "evidence.config.yaml", "evidence.settings.json", "package.json"];
+
+const QUERY_ERROR = /Error in Query!?/;
+
+export async function buildReports(options: BuildReportsOptions): Promise<BuildReportsResult> {
+  const source = options.source ?? "duckdb";
+  const outDir = path.resolve(options.outDir ?? path.join(REPORTS_DIR, "build"));
+  const workDir = path.resolve(options.workDir ?? path.join(REPORTS_DIR, ".work", "build"));
+  const database = path.resolve(options.database);
+  if (source === "duckdb" && !fs.existsSync(database)) {
+    throw new Error(`The warehouse ${database} does not exist: run \`gp2gp start\` (or \`gp2gp run\`) first, or pass --database`);
+  }
+  if (source === "bigquery") assertBigQueryCredentials(process.env);
+  assertPatched();
+  const cli = evidenceCli();
+
+  fs.mkdirSync(workDir, { recursive: true });
+  const release = acquireLock(workDir, "gp2gp reports build");
+  try {
+    prepareWorkDir(workDir, source);
+    const env: NodeJS.ProcessEnv = {
+      ...inheritedEnvironment(),
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=4096"].filter(Boolean).join(" "),
+      // The DuckDB connector joins the filename to the source folder, so it must be relative to it.
+      ...(source === "duckdb" ? { [`EVIDENCE_SOURCE__${SOURCE_NAME}__filename`]: path.relative(path.join(workDir, "sources", SOURCE_NAME), database) } : {}),
+    };
+    let log = "";
+    const logFile = path.join(workDir, "evidence.log");
+    fs.writeFileSync(logFile, "");
+    const collect = (text: string) => {
+      log += text;
+      fs.appendFileSync(logFile, text);
+      options.onOutput?.(text);
+    };
+
+    const sourcesStarted = Date.now();
+    // No `gp2gp run` may write the warehouse while it is extracted (DuckDB would refuse to open it anyway).
+    const releaseWarehouse = source === "duckdb" ? acquireLock(database, "gp2gp reports build") : () => undefined;
+    try {
+      await runStep("evidence sources", process.execPath, [cli, "sources", "--sources", SOURCE_NAME, "--strict"], {
+        cwd: workDir,
+        env,
+        timeoutSeconds: options.sourcesTimeoutSeconds ?? 300,
+        onOutput: collect,
+        log: () => log,
+        logFile,
+      });
+    } finally {
+      releaseWarehouse();
+    }
+    const sourcesSeconds = (Date.now() - sourcesStarted) / 1000;
+
+    const buildStarted = Date.now();
+    // Strict: a component error (a chart or table given a missing column, say) fails the build.
+    await runStep("evidence build", process.execPath, [cli, "build:strict"], {
+      cwd: workDir,
+      env,
+      timeoutSeconds: options.buildTimeoutSeconds ?? 900,
+      onOutput: collect,
+      log: () => log,
+      logFile,
+    });
+    const buildSeconds = (Date.now() - buildStarted) / 1000;
+
+    const errors = log.split(/\r?\n/).filter((line) => QUERY_ERROR.test(line));
+    if (errors.length > 0) {
+      throw new ReportsBuildError(`A page query failed during the build (${errors.length} × "Error in Query!"):\n${queryErrorContext(log)}\n(Evidence's whole output is in ${logFile})`, log);
+    }
+    const built = path.join(workDir, "build");
+    if (!fs.existsSync(path.join(built, "index.html"))) throw new ReportsBuildError(`Evidence reported success but wrote no ${built}/index.html`, log);
+
+    replaceDir(built, outDir);
+    return { outDir, pages: countPages(outDir), sourcesSeconds, buildSeconds, log };
+  } finally {
+    release();
+  }
+}
+
+/** The BigQuery source takes its credentials from EVIDENCE_SOURCE__gp2gp__… variables only: say which are missing. */
+export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): void {
+  const prefix = `EVIDENCE_SOURCE__${SOURCE_NAME}__`;
+  const authenticator = env[`${prefix}authenticator`] ?? "service-account";
+  const needed =
+    authenticator === "service-account"
+      ? ["project_id", "client_email", "private_key"]
+      : authenticator === "oauth"
+        ? ["project_id", "token"]
+        : authenticator === "gcloud-cli"
+          ? ["project_id"]
+          : null;
+  if (!needed) throw new Error(`${prefix}authenticator must be service-account, gcloud-cli or oauth, not "${authenticator}"`);
+  const missing = needed.filter((option) => !env[`${prefix}${option}`]);
+  if (missing.length > 0) {
+    throw new Error(
+      `--source bigquery (${authenticator}) needs ${missing.map((option) => `${prefix}${option}`).join(", ")} in the environment ` +
+        "(credentials are never read from files in the repository; see reports/sources/gp2gp/connection.bigquery.yaml)",
+    );
+  }
+}
+
+/** Fails unless scripts/patch-evidence.js has patched the installed Evidence (it also applies the patch if needed). */
+export function assertPatched(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const patch = require(path.join(REPO_ROOT, "scripts", "patch-evidence.js")) as { patchEvidence: (o: { root: string }) => string[] };
+  patch.patchEvidence({ root: REPO_ROOT });
+}
+
+/**
+ * The environment Evidence runs in: this process's, less what a test runner sets. Under NODE_ENV=test (vitest)
+ * vite builds Evidence's development-only pages too, and the build fails prerendering /explore/console.
+ */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name === "NODE_ENV" || name === "TEST" || name.startsWith("VITEST")) delete env[name];
+  }
+  return env;
+}
+
+function evidenceCli(): string {
+  for (const base of [path.join(REPORTS_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]) {
+    const cli = path.join(base, "@evidence-dev", "evidence", "cli.js");
+    if (fs.existsSync(cli)) return cli;
+  }
+  throw new Error("@evidence-dev/evidence is not installed: run `npm install` at the repository root");
+}
+
+/** Copies the reports project into the working folder, with the chosen connection as the gp2gp source. */
+export function prepareWorkDir(workDir: string, source: ReportsSource): void {
+  for (const entry of [...PROJECT_ENTRIES, "sources", "build"]) fs.rmSync(path.join(workDir, entry), { recursive: true, force: true });
+  // Extracts and caches of an earlier build must not leak into this one (another source, or tables since removed).
+  for (const stale of [path.join(".evidence", "template", "static", "data"), path.join(".evidence", "meta")]) {
+    fs.rmSync(path.join(workDir, stale), { recursive: true, force: true });
+  }
+  for (const entry of PROJECT_ENTRIES) {
+    const from = path.join(REPORTS_DIR, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(workDir, entry), { recursive: true });
+  }
+  const sourceDir = path.join(REPORTS_DIR, "sources", SOURCE_NAME);
+  const target = path.join(workDir, "sources", SOURCE_NAME);
+  fs.mkdirSync(target, { recursive: true });
+  for (const file of fs.readdirSync(sourceDir)) {
+    if (!/^connection(\..+)?\.yaml$/.test(file)) fs.copyFileSync(path.join(sourceDir, file), path.join(target, file));
+  }
+  const connection = source === "duckdb" ? "connection.yaml" : "connection.bigquery.yaml";
+  fs.copyFileSync(path.join(sourceDir, connection), path.join(target, "connection.yaml"));
+}
+
+interface StepOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutSeconds: number;
+  onOutput: (text: string) => void;
+  log: () => string;
+  /** Where the whole output is kept (named in errors). */
+  logFile: string;
+}
+
+/** Runs one Evidence step in its own process group, killing the whole group when the time limit passes. */
+function runStep(name: string, command: string, args: string[], options: StepOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, options.timeoutSeconds * 1000);
+    const stopOnExit = () => killGroup(child.pid);
+    process.once("exit", stopOnExit);
+    child.stdout.setEncoding("utf8").on("data", options.onOutput);
+    child.stderr.setEncoding("utf8").on("data", options.onOutput);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      process.off("exit", stopOnExit);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      process.off("exit", stopOnExit);
+      // Evidence's build leaves the vite process group behind on some failures: make sure nothing survives.
+      killGroup(child.pid);
+      const tail = `${lastLines(options.log(), 40)}\n(Evidence's whole output is in ${options.logFile})`;
+      if (timedOut) reject(new ReportsBuildError(`${name} did not finish within ${options.timeoutSeconds} s and was stopped. Last output:\n${tail}`, options.log()));
+      else if (code !== 0) reject(new ReportsBuildError(`${name} failed (${signal ? `signal ${signal}` : `exit code ${code}`}). Last output:\n${tail}`, options.log()));
+      else resolve();
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // the group has already exited
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.split(/\r?\n/).filter((line) => line.trim() !== "").slice(-count).join("\n");
+}
+
+/** The lines around each `Error in Query!`, which name the page and the failing query. */
+function queryErrorContext(log: string): string {
+  const lines = log.split(/\r?\n/);
+  const picked: string[] = [];
+  lines.forEach((line, index) => {
+    if (QUERY_ERROR.test(line)) picked.push(...lines.slice(Math.max(0, index - 3), index + 6), "…");
+  });
+  return picked.slice(0, 200).join("\n");
+}
+
+/** Replaces `to` with a copy of `from`, refusing to delete a folder that does not look like a built site. */
+function replaceDir(from: string, to: string): void {
+  if (fs.existsSync(to)) {
+    const entries = fs.readdirSync(to);
+    if (entries.length > 0 && !entries.includes("index.html")) {
+      throw new Error(`${to} exists and is not a built reports site (no index.html): choose another --out folder`);
+    }
+    fs.rmSync(to, { recursive: true, force: true });
+  }
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.cpSync(from, to, { recursive: true });
+}
+
+/** Number of HTML pages in a built site. */
+export function countPages(dir: string): number {
+  let count = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === "index.html") count++;
+  }
+  return count;
+}

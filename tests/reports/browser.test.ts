@@ -1,0 +1,179 @@
+/**
+ * The built reports in a headless Chromium (Debian's, driven by playwright-core): every page type loads with no
+ * console error and no request outside the site's own origin, the national headline equals the mart's figure, and
+ * the dropdowns work (they run DuckDB-WASM queries in the browser over the site's own extracts). Screenshots go to
+ * reports/.work/screenshots/ (git ignores reports/.work).
+ *
+ * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the test is skipped and
+ * says so.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { Warehouse } from "../../scripts/lib/duckdb";
+import { REPORTS_DIR } from "../../scripts/lib/reports/build";
+import { serveStatic, type StaticServer } from "../../scripts/lib/reports/serve";
+import { builtSite, SITE_LIMITS, type BuiltSite } from "./site";
+
+const CHROMIUM = process.env.GP2GP_CHROMIUM ?? "/usr/bin/chromium";
+const hasChromium = fs.existsSync(CHROMIUM);
+/** Flags that let Debian's Chromium run headless as root with nothing calling home. */
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SCREENSHOTS = path.join(REPORTS_DIR, ".work", "screenshots");
+
+if (!hasChromium) {
+  process.stderr.write(`\nreports browser test SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does).\n\n`);
+}
+
+if (!hasChromium) {
+  describe("reports in a browser", () => {
+    it.skip(`is skipped: no Chromium at ${CHROMIUM} (install it with apt-get install -y chromium)`, () => undefined);
+  });
+}
+
+interface OpenedPage {
+  page: Page;
+  offOrigin: string[];
+  errors: string[];
+}
+
+describe.runIf(hasChromium)("reports in a browser", () => {
+  let site: BuiltSite;
+  let server: StaticServer;
+  let browser: Browser;
+  const opened: OpenedPage[] = [];
+
+  beforeAll(async () => {
+    site = await builtSite();
+    server = await serveStatic({ dir: site.siteDir });
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Opens a page of the site and records requests leaving the origin and console errors from then on. */
+  async function open(route: string): Promise<OpenedPage> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const result: OpenedPage = { page, offOrigin: [], errors: [] };
+    const origin = new URL(server.url).origin;
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") result.offOrigin.push(request.url());
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error") result.errors.push(message.text());
+    });
+    page.on("pageerror", (error) => result.errors.push(error.message));
+    const response = await page.goto(`${server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
+    expect(response?.status(), route).toBe(200);
+    opened.push(result);
+    return result;
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.waitForTimeout(1_500); // charts animate into place
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function mart<T>(sql: string): Promise<T[]> {
+    const warehouse = await Warehouse.open(site.database);
+    try {
+      return await warehouse.rows<T & Record<string, unknown>>(sql);
+    } finally {
+      warehouse.close();
+    }
+  }
+
+  const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
+  const asNumber = (text: string | null) => Number((text ?? "").replace(/,/g, ""));
+
+  /**
+   * Picks an option of an Evidence dropdown: a combobox opening a searchable list that renders only the options in
+   * view, so the option is searched for first.
+   */
+  async function choose(page: Page, dropdown: string, option: string): Promise<void> {
+    await page.getByRole("combobox", { name: dropdown, exact: true }).click();
+    await page.locator("[data-cmdk-input]").fill(option);
+    await page.getByRole("option", { name: option, exact: true }).click();
+    await page.keyboard.press("Escape");
+  }
+
+  it("shows the latest final month's national figures from the mart on the home page", async () => {
+    const { page } = await open("/");
+    const [latest] = await mart<{ month: string; transfer_count: number; integrated_on_time_count: number; paper_fallback_count: number }>(
+      `select strftime(metric_month, '%B %Y') as month, transfer_count, integrated_on_time_count, paper_fallback_count
+       from gp2gp_marts.national_metrics_monthly where is_final order by metric_month desc limit 1`,
+    );
+    expect(latest, "the demo warehouse has a final month").toBeDefined();
+    await expect.poll(() => page.locator("h2").first().textContent()).toContain(`GP2GP national performance for ${latest!.month}`);
+    expect(asNumber(await headline(page, "transfers").textContent())).toBe(Number(latest!.transfer_count));
+    expect(asNumber(await headline(page, "integrated-on-time").textContent())).toBe(Number(latest!.integrated_on_time_count));
+    expect(asNumber(await headline(page, "paper-fallback").textContent())).toBe(Number(latest!.paper_fallback_count));
+    await expect.poll(() => page.locator("[data-updated]").textContent()).toMatch(/^Data updated: \d{1,2} \w+ \d{4}\./);
+    await screenshot(page, "home");
+  });
+
+  it.each([
+    ["trends", "/trends/", "September 2026 (provisional)"],
+    ["data-quality", "/data-quality/", "Items found by each check"],
+    ["definitions", "/definitions/", "The integration clock"],
+    ["practices", "/practices/", "Practices by Sub ICB Location"],
+  ])("shows the %s page", async (name, route, text) => {
+    const { page } = await open(route);
+    await expect.poll(() => page.locator("article, main, body").first().textContent()).toContain(text);
+    await screenshot(page, name);
+  });
+
+  it("filters the open transfers by ICB with the dropdown, querying in the browser", async () => {
+    const { page } = await open("/operations/");
+    const [all] = await mart<{ open: number }>("select count(*) as open from gp2gp_marts.transfers_live where is_open");
+    await expect.poll(async () => asNumber(await headline(page, "open-transfers").textContent())).toBe(Number(all!.open));
+
+    const [busiest] = await mart<{ icb_name: string; open: number }>(
+      `select requesting_practice_icb_name as icb_name, count(*) as open from gp2gp_marts.transfers_live
+       where is_open and requesting_practice_icb_name is not null group by 1 order by 2 desc, 1 limit 1`,
+    );
+    expect(Number(busiest!.open)).toBeLessThan(Number(all!.open));
+    await choose(page, "ICB", busiest!.icb_name);
+    await expect.poll(async () => asNumber(await headline(page, "open-transfers").textContent()), { timeout: 30_000 }).toBe(Number(busiest!.open));
+    await screenshot(page, "operations-filtered");
+  });
+
+  it("switches a practice page's tables to numbers with the Units dropdown", async () => {
+    const [practice] = await mart<{ practice_ods_code: string; integrated_within_3_days_count: number; integrated_within_3_days_percent_of_received: number | null }>(
+      `select practice_ods_code, integrated_within_3_days_count, integrated_within_3_days_percent_of_received
+       from gp2gp_marts.practice_metrics_monthly
+       where received_count > 0
+       qualify metric_month = max(metric_month) over ()
+       order by requested_count desc, practice_ods_code limit 1`,
+    );
+    const { page } = await open(`/practices/${practice!.practice_ods_code}/`);
+    // Evidence's tables render their rows in the browser (no tbody; the data rows are those with cells).
+    const firstCell = () => page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first().locator("td").nth(2).textContent().then((text) => text?.trim());
+    await expect.poll(firstCell).toBe(`${Number(practice!.integrated_within_3_days_percent_of_received).toFixed(1)}%`);
+    await screenshot(page, "practice");
+    await choose(page, "Units", "Numbers");
+    await expect.poll(firstCell, { timeout: 30_000 }).toBe(Number(practice!.integrated_within_3_days_count).toLocaleString("en-GB"));
+  });
+
+  it("requested nothing outside the site's origin and logged no console error", () => {
+    expect(opened.length).toBeGreaterThanOrEqual(7);
+    expect(opened.flatMap((p) => p.offOrigin)).toEqual([]);
+    expect(opened.flatMap((p) => p.errors)).toEqual([]);
+  });
+});

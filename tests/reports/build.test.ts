@@ -1,0 +1,116 @@
+/**
+ * The reports build: Evidence extracts the marts from a freshly generated demo warehouse and prerenders every page,
+ * offline and within time limits, with no page query failing ("Error in Query!" does not fail Evidence's build, so
+ * the build fails on it), and the Evidence patch that makes this possible offline is in place.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { SqlType } from "../../includes/engine";
+import { Warehouse } from "../../scripts/lib/duckdb";
+import { REPORTS_DIR } from "../../scripts/lib/reports/build";
+import { Catalog, typeOf, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { builtSite, SITE_DATA, SITE_LIMITS, type BuiltSite } from "./site";
+
+let site: BuiltSite;
+
+beforeAll(async () => {
+  site = await builtSite();
+  const { warehouse, sources, build } = site.seconds;
+  process.stderr.write(`reports build: demo warehouse ${warehouse.toFixed(0)} s, extract ${sources.toFixed(1)} s, ${site.pages} pages built in ${build.toFixed(0)} s\n`);
+}, (SITE_LIMITS.sources + SITE_LIMITS.build + 300) * 1000);
+
+const sourceTables = fs
+  .readdirSync(path.join(REPORTS_DIR, "sources", "gp2gp"))
+  .filter((file) => file.endsWith(".sql"))
+  .map((file) => file.replace(/\.sql$/, ""));
+
+describe("gp2gp reports build", () => {
+  it("finishes within its time limits with no failed page query", () => {
+    expect(site.seconds.sources).toBeLessThan(SITE_LIMITS.sources);
+    expect(site.seconds.build).toBeLessThan(SITE_LIMITS.build);
+    expect(site.log).not.toMatch(/Error in Query/);
+    expect(site.log).toMatch(/Finished, wrote \d+ rows/);
+  });
+
+  it("extracts every source query into the site", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(site.siteDir, "data", "manifest.json"), "utf8")) as { renderedFiles: Record<string, string[]> };
+    expect(Object.keys(manifest.renderedFiles)).toEqual(["gp2gp"]);
+    const extracted = manifest.renderedFiles.gp2gp!.map((file) => path.basename(file, ".parquet")).sort();
+    expect(extracted).toEqual([...sourceTables].sort());
+    for (const file of manifest.renderedFiles.gp2gp!) {
+      const onDisk = path.join(site.siteDir, file.replace(/^static\//, ""));
+      expect(fs.existsSync(onDisk), onDisk).toBe(true);
+    }
+  });
+
+  it("prerenders every page, and one page per practice", async () => {
+    for (const page of ["", "trends", "operations", "data-quality", "definitions", "practices"]) {
+      expect(fs.existsSync(path.join(site.siteDir, page, "index.html")), `/${page}`).toBe(true);
+    }
+    const warehouse = await Warehouse.open(site.database);
+    let practices: string[];
+    try {
+      const rows = await warehouse.rows<{ practice_ods_code: string }>("select distinct practice_ods_code from gp2gp_marts.practice_metrics_monthly order by 1");
+      practices = rows.map((row) => row.practice_ods_code);
+    } finally {
+      warehouse.close();
+    }
+    expect(practices.length).toBeGreaterThan(SITE_DATA.practices / 2);
+    const built = fs.readdirSync(path.join(site.siteDir, "practices")).filter((name) => name !== "index.html").sort();
+    expect(built).toEqual(practices);
+    expect(site.pages).toBe(6 + practices.length);
+  });
+
+  it("writes pages whose prerendered figures come from the marts", () => {
+    const home = fs.readFileSync(path.join(site.siteDir, "index.html"), "utf8");
+    expect(home).toContain("GP2GP national performance for August 2026");
+    expect(home).toContain("Data updated:");
+    expect(home).toContain("Figures for September 2026 are provisional");
+  });
+
+  it("runs the same source queries on BigQuery: they type-check with ZetaSQL against the marts' columns", async () => {
+    const warehouse = await Warehouse.open(site.database);
+    const catalog = new Catalog("gp2gp-insights");
+    try {
+      const columns = await warehouse.rows<{ table_name: string; column_name: string; data_type: string }>(
+        "select table_name, column_name, data_type from information_schema.columns where table_schema = 'gp2gp_marts' order by table_name, ordinal_position",
+      );
+      const byTable = new Map<string, { name: string; type: ReturnType<typeof typeOf> }[]>();
+      for (const column of columns) {
+        const list = byTable.get(column.table_name) ?? [];
+        list.push({ name: column.column_name, type: typeOf(bigQueryType(column.data_type)) });
+        byTable.set(column.table_name, list);
+      }
+      for (const [table, list] of byTable) catalog.addTable(["gp2gp_marts", table], list);
+    } finally {
+      warehouse.close();
+    }
+    const analyzer = await ZetaSqlAnalyzer.start();
+    try {
+      const errors: string[] = [];
+      for (const table of sourceTables) {
+        const sql = fs.readFileSync(path.join(REPORTS_DIR, "sources", "gp2gp", `${table}.sql`), "utf8");
+        const result = await analyzer.analyze(sql, catalog);
+        if (result.error) errors.push(`${table}.sql: ${result.error}`);
+      }
+      expect(errors.join("\n")).toBe("");
+    } finally {
+      await analyzer.close();
+    }
+  }, 120_000);
+});
+
+/** The BigQuery type a mart column has, from its DuckDB type (the graph compiles each mart for both engines). */
+function bigQueryType(duckdb: string): SqlType {
+  if (/^(VARCHAR|UUID)$/.test(duckdb)) return "STRING";
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UBIGINT|UINTEGER)$/.test(duckdb)) return "INT64";
+  if (/^(DOUBLE|FLOAT|REAL)$/.test(duckdb)) return "FLOAT64";
+  if (/^DECIMAL/.test(duckdb)) return "NUMERIC";
+  if (duckdb === "BOOLEAN") return "BOOL";
+  if (duckdb === "DATE") return "DATE";
+  if (/^TIMESTAMP/.test(duckdb)) return "TIMESTAMP";
+  if (/^(BIGINT|INTEGER|HUGEINT)\[\]$/.test(duckdb)) return "ARRAY<INT64>";
+  if (/^VARCHAR\[\]$/.test(duckdb)) return "ARRAY<STRING>";
+  throw new Error(`No BigQuery type for the DuckDB type ${duckdb}`);
+}
