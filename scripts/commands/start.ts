@@ -56,7 +56,17 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
   await withWarehouse(options.database, "gp2gp start", (warehouse) => printOverview(warehouse, summary.ok));
   if (summary.ok && options.reports !== false) {
     out.write(`\n`);
-    await buildReportsAndSay({ database: options.database });
+    try {
+      await buildReportsAndSay({ database: options.database });
+    } catch (error) {
+      // The warehouse is built and usable; say plainly that the site is not, and how to try again.
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(
+        `\nThe warehouse is ready, but the report site could not be built:\n  ${message.split("\n").slice(0, 6).join("\n  ")}\n` +
+          `Run \`npx gp2gp reports build --verbose\` to try again and see Evidence's output.\n`,
+      );
+      return false;
+    }
   }
   return summary.ok;
 }
