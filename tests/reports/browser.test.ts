@@ -171,8 +171,57 @@ describe.runIf(hasChromium)("reports in a browser", () => {
     await expect.poll(firstCell, { timeout: 30_000 }).toBe(Number(practice!.integrated_within_3_days_count).toLocaleString("en-GB"));
   });
 
+  it.each([
+    ["sub-icb-locations", "/sub-icb-locations/", "Sub ICB Locations by first letter"],
+    ["icbs", "/icbs/", "All ICBs"],
+  ])("shows the %s index", async (name, route, text) => {
+    const { page } = await open(route);
+    await expect.poll(() => page.locator("article, main, body").first().innerHTML()).toContain(text);
+    await screenshot(page, name);
+  });
+
+  it("shows a Sub ICB Location's practices for the newest month, worst first, compared with its ICB and England", async () => {
+    const [sicbl] = await mart<{ sicbl_ods_code: string; month: string }>(
+      `select sicbl_ods_code, strftime(metric_month, '%B %Y') as month from gp2gp_marts.sicbl_metrics_monthly
+       where received_count > 0
+       qualify metric_month = max(metric_month) over ()
+       order by practice_count desc, sicbl_ods_code limit 1`,
+    );
+    expect(sicbl, "the demo warehouse has a Sub ICB Location").toBeDefined();
+    const [worst] = await mart<{ practice_ods_code: string }>(
+      `select practice_ods_code from gp2gp_marts.practice_metrics_monthly
+       where sicbl_ods_code = '${sicbl!.sicbl_ods_code}'
+       qualify metric_month = max(metric_month) over ()
+       order by not_integrated_within_8_days_percent_of_received desc nulls last, received_count desc, practice_ods_code limit 1`,
+    );
+    const { page } = await open(`/sub-icb-locations/${sicbl!.sicbl_ods_code}/`);
+    const table = page.locator("figure", { hasText: "Table 1:" });
+    await expect.poll(() => table.locator("figcaption, caption, p, div").first().textContent(), { timeout: 30_000 }).toContain(sicbl!.month);
+    await expect.poll(() => table.locator("tr:has(td)").first().locator("a").first().getAttribute("href"), { timeout: 30_000 }).toBe(`/practices/${worst!.practice_ods_code}/`);
+    await expect.poll(() => page.locator("[data-comparison]").textContent(), { timeout: 30_000 }).toMatch(/in its ICB\s+and .* across England/);
+    await screenshot(page, "sub-icb-location");
+  });
+
+  it("shows an ICB's Sub ICB Locations and its monthly trend", async () => {
+    const [icb] = await mart<{ icb_ods_code: string }>(
+      `select icb_ods_code from gp2gp_marts.icb_metrics_monthly group by 1 order by count(*) desc, 1 limit 1`,
+    );
+    expect(icb, "the demo warehouse has an ICB").toBeDefined();
+    const months = await mart<{ month: string }>(
+      `select strftime(metric_month, '%B %Y') as month from gp2gp_marts.icb_metrics_monthly where icb_ods_code = '${icb!.icb_ods_code}' order by metric_month desc`,
+    );
+    const { page } = await open(`/icbs/${icb!.icb_ods_code}/`);
+    const sicbls = page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td) a");
+    await expect.poll(() => sicbls.first().getAttribute("href"), { timeout: 30_000 }).toMatch(/^\/sub-icb-locations\/[^/]+\/$/);
+    const trend = page.locator("figure", { hasText: "Table 2:" });
+    for (const { month } of months) {
+      await expect.poll(() => trend.textContent(), { timeout: 30_000 }).toContain(month);
+    }
+    await screenshot(page, "icb");
+  });
+
   it("requested nothing outside the site's origin and logged no console error", () => {
-    expect(opened.length).toBeGreaterThanOrEqual(7);
+    expect(opened.length).toBeGreaterThanOrEqual(11);
     expect(opened.flatMap((p) => p.offOrigin)).toEqual([]);
     expect(opened.flatMap((p) => p.errors)).toEqual([]);
   });

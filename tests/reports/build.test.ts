@@ -44,22 +44,32 @@ describe("gp2gp reports build", () => {
     }
   });
 
-  it("prerenders every page, and one page per practice", async () => {
-    for (const page of ["", "trends", "operations", "data-quality", "definitions", "practices"]) {
+  it("prerenders every page, and one page per practice, Sub ICB Location and ICB", async () => {
+    const indexes = ["", "trends", "operations", "data-quality", "definitions", "practices", "sub-icb-locations", "icbs"];
+    for (const page of indexes) {
       expect(fs.existsSync(path.join(site.siteDir, page, "index.html")), `/${page}`).toBe(true);
     }
     const warehouse = await Warehouse.open(site.database);
+    const codes = async (column: string, mart: string) =>
+      (await warehouse.rows<{ code: string }>(`select distinct ${column} as code from gp2gp_marts.${mart} order by 1`)).map((row) => row.code);
     let practices: string[];
+    let sicbls: string[];
+    let icbs: string[];
     try {
-      const rows = await warehouse.rows<{ practice_ods_code: string }>("select distinct practice_ods_code from gp2gp_marts.practice_metrics_monthly order by 1");
-      practices = rows.map((row) => row.practice_ods_code);
+      practices = await codes("practice_ods_code", "practice_metrics_monthly");
+      sicbls = await codes("sicbl_ods_code", "sicbl_metrics_monthly");
+      icbs = await codes("icb_ods_code", "icb_metrics_monthly");
     } finally {
       warehouse.close();
     }
     expect(practices.length).toBeGreaterThan(SITE_DATA.practices / 2);
-    const built = fs.readdirSync(path.join(site.siteDir, "practices")).filter((name) => name !== "index.html").sort();
-    expect(built).toEqual(practices);
-    expect(site.pages).toBe(6 + practices.length);
+    expect(sicbls.length).toBeGreaterThan(0);
+    expect(icbs.length).toBeGreaterThan(0);
+    const built = (folder: string) => fs.readdirSync(path.join(site.siteDir, folder)).filter((name) => name !== "index.html").sort();
+    expect(built("practices")).toEqual(practices);
+    expect(built("sub-icb-locations")).toEqual(sicbls);
+    expect(built("icbs")).toEqual(icbs);
+    expect(site.pages).toBe(indexes.length + practices.length + sicbls.length + icbs.length);
   });
 
   it("writes pages whose prerendered figures come from the marts", () => {
