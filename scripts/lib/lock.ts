@@ -14,7 +14,8 @@ interface LockInfo {
 
 export class WarehouseLockedError extends Error {}
 
-function isAlive(pid: number): boolean {
+/** TRUE while a process with this id exists on this machine. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

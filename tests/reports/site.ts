@@ -4,6 +4,7 @@
  * runs the graph and builds the site; the other waits for it and reuses it. Both run in forks of one vitest process,
  * whose id names the shared folder (under reports/.work, so that Evidence's build finds the installed packages).
  */
+import { isAlive } from "../../scripts/lib/lock";
 import fs from "node:fs";
 import path from "node:path";
 import { generate } from "../../scripts/lib/generate";
@@ -137,14 +138,6 @@ function removeStaleRuns(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The loaders print their summaries; a test has no use for them. */
 function silenceStdout(): () => void {

@@ -7,7 +7,7 @@
  * intended outcome of each conversation at the 14-day cutoff (scenarios.ts), not from classifying the files, so
  * it is what the classifier should find when every conversation is complete.
  */
-import { FAILURE_REASON, STATUS } from "../../../includes/constants";
+import { FAILURE_REASON, REASONS_BY_STATUS, STATUS } from "../../../includes/constants";
 import { DAY_MS, WEEKDAYS, parseIsoDate, weekdayIndex, type Weekday } from "./calendar";
 import type { GenerateSummary } from "./index";
 import { DISCARDED, TAG } from "./scenarios";
@@ -77,14 +77,7 @@ export const PUBLISHED = {
 } as const satisfies Record<string, PublishedFigure | Readonly<Record<string, PublishedFigure>>>;
 
 /** The technical failure reasons of spec §5.1, in the order the report lists them. */
-const TECHNICAL_REASONS = [
-  FAILURE_REASON.FINAL_ERROR,
-  FAILURE_REASON.REQUEST_NOT_ACKNOWLEDGED,
-  FAILURE_REASON.CORE_EXTRACT_NOT_SENT,
-  FAILURE_REASON.CONTAINS_FATAL_SENDER_ERROR,
-  FAILURE_REASON.COPC_NOT_SENT,
-  FAILURE_REASON.COPC_NOT_ACKNOWLEDGED,
-] as const;
+const TECHNICAL_REASONS = REASONS_BY_STATUS[STATUS.TECHNICAL_FAILURE] as readonly string[];
 
 export interface CalibrationRow {
   readonly measure: string;
