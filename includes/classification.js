@@ -9,7 +9,7 @@ exports.processedWatermark = processedWatermark;
 exports.inScope = inScope;
 exports.deleteInScope = deleteInScope;
 exports.recordProgress = recordProgress;
-exports.closedWindows = closedWindows;
+exports.finaliseClosedWindows = finaliseClosedWindows;
 exports.roundedSeconds = roundedSeconds;
 exports.decisionRule = decisionRule;
 exports.outcomeOf = outcomeOf;
@@ -79,11 +79,12 @@ function recordProgress(progressRef, conversationsRef, stagedRef, model) {
         `(select max(message_at) from ${stagedRef}), ${engine_1.sql.currentTimestamp()}`);
 }
 /**
- * The conversations with a cutoff window that closed (the data watermark passed its end) since `model` last ran:
- * only their is_final changes, so the transfers mart refreshes them without the classification steps recomputing.
+ * Incremental pre-operation of the transfers mart: rows whose cutoff window the data watermark has now passed become
+ * final. Only is_final changes for them (their classification saw every message of the window already), so they are
+ * updated in place instead of being classified and joined to the organisations again.
  */
-function closedWindows(windowsRef, stagedRef, progressRef, model, column = "conversation_id") {
-    return `${column} in (select conversation_id from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)})`;
+function finaliseClosedWindows(self, stagedRef) {
+    return `update ${self} set is_final = true where not is_final and window_closes_at <= (select max(message_at) from ${stagedRef})`;
 }
 /** SQL list of the fatal sender error codes (spec §5.4). */
 exports.fatalSenderErrorCodes = constants_1.FATAL_SENDER_ERROR_CODES.join(", ");

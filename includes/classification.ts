@@ -77,11 +77,12 @@ export function recordProgress(progressRef: string, conversationsRef: string, st
 }
 
 /**
- * The conversations with a cutoff window that closed (the data watermark passed its end) since `model` last ran:
- * only their is_final changes, so the transfers mart refreshes them without the classification steps recomputing.
+ * Incremental pre-operation of the transfers mart: rows whose cutoff window the data watermark has now passed become
+ * final. Only is_final changes for them (their classification saw every message of the window already), so they are
+ * updated in place instead of being classified and joined to the organisations again.
  */
-export function closedWindows(windowsRef: string, stagedRef: string, progressRef: string, model: string, column = "conversation_id"): string {
-  return `${column} in (select conversation_id from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)})`;
+export function finaliseClosedWindows(self: string, stagedRef: string): string {
+  return `update ${self} set is_final = true where not is_final and window_closes_at <= (select max(message_at) from ${stagedRef})`;
 }
 
 /** SQL list of the fatal sender error codes (spec §5.4). */

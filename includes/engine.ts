@@ -56,7 +56,8 @@ export interface SqlHelpers {
   arrayAggNonNull(expr: string, orderBy: string, elementType: "INT64" | "STRING"): string;
   /**
    * Aggregate: `value` from the group's first row in `orderBy` order (the value must not be NULL there; BigQuery's
-   * ARRAY_AGG cannot hold NULL). Much cheaper than a window when only the first row's value is needed.
+   * ARRAY_AGG cannot hold NULL). Much cheaper than a window when only the first row's value is needed. `orderBy` is a
+   * list of ascending columns (NULLs last), unique within a group.
    */
   firstBy(value: string, orderBy: string): string;
   /** An empty typed array literal. */
@@ -171,7 +172,9 @@ const duckdb: SqlHelpers = {
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
   countIf: (condition) => `count(*) filter (where ${condition})`,
-  firstBy: (value, orderBy) => `first(${value} order by ${orderBy})`,
+  // arg_min_null (unlike arg_min, it keeps a NULL value) over a composite key holds one row per group; an ordered
+  // aggregate (first(... order by ...)) buffers every row of every group and does not spill.
+  firstBy: (value, orderBy) => `arg_min_null(${value}, row(${orderBy}))`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
   // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).

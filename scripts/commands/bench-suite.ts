@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { Warehouse } from "../lib/duckdb";
@@ -26,6 +27,8 @@ export interface PhaseFigures {
   readonly seconds: number;
   readonly rowsPerSecond: number;
   readonly peakRssMiB: number;
+  /** The machine's 1-minute load average when the phase ended (other jobs share the cores). */
+  readonly loadAverage: number;
   /** For runs: the slowest actions. */
   readonly slowest?: string;
 }
@@ -90,6 +93,8 @@ export interface SuiteOptions {
   practices: number;
   seed: number;
   dir: string;
+  /** Called after every phase with the figures so far (so that a failing phase leaves the earlier ones recorded). */
+  onPhase?: (phases: PhaseFigures[], checks: Record<string, boolean>) => void;
 }
 
 export async function benchSuite(options: SuiteOptions): Promise<{ phases: PhaseFigures[]; checks: Record<string, boolean> }> {
@@ -107,6 +112,10 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
   const log = fs.createWriteStream(path.join(options.dir, "suite.log"), { flags: "a" });
   const phases: PhaseFigures[] = [];
   const checks: Record<string, boolean> = {};
+  const record = (figures: Omit<PhaseFigures, "loadAverage">) => {
+    phases.push({ ...figures, loadAverage: Math.round(os.loadavg()[0]! * 10) / 10 });
+    options.onPhase?.(phases, checks);
+  };
 
   for (const scale of options.scales) {
     const n = SCALES[scale];
@@ -120,23 +129,24 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
     await gp2gp(["load", "geography", ...referenceFiles.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), ...db], log, options.dir);
     const load = await gp2gp(["load", "spine", ...spineFiles.slice(0, n), ...db], log, options.dir);
     const messages = await count(database, "select count(*) from gp2gp_raw.spine_messages");
-    phases.push({ scale, phase: "load", rows: messages, seconds: load.seconds, rowsPerSecond: Math.round(messages / load.seconds), peakRssMiB: load.peakRssMiB });
+    record({ scale, phase: "load", rows: messages, seconds: load.seconds, rowsPerSecond: Math.round(messages / load.seconds), peakRssMiB: load.peakRssMiB });
 
     const runSummary = path.join(options.dir, `run-${scale}.json`);
     const full = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    phases.push({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary) });
 
     const dailyLoad = await gp2gp(["load", "spine", spineFiles[n]!, ...db], log, options.dir);
     const dayRows = (await count(database, "select count(*) from gp2gp_raw.spine_messages")) - messages;
-    phases.push({ scale, phase: "daily load", rows: dayRows, seconds: dailyLoad.seconds, rowsPerSecond: Math.round(dayRows / dailyLoad.seconds), peakRssMiB: dailyLoad.peakRssMiB });
+    record({ scale, phase: "daily load", rows: dayRows, seconds: dailyLoad.seconds, rowsPerSecond: Math.round(dayRows / dailyLoad.seconds), peakRssMiB: dailyLoad.peakRssMiB });
     const daily = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    phases.push({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary) });
     const incremental = await transfersChecksum(database);
 
     const refresh = await gp2gp(["run", "--no-tests", "--full-refresh", "--summary-json", runSummary, ...db], log, options.dir);
     const total = messages + dayRows;
-    phases.push({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary) });
     checks[`${scale}: incremental run equals full refresh`] = incremental === (await transfersChecksum(database));
+    options.onPhase?.(phases, checks);
   }
   log.end();
   return { phases, checks };
@@ -155,7 +165,11 @@ export function registerBenchSuiteCommand(bench: Command): void {
       const scales = String(options.scales).split(",").map((s) => s.trim()) as Scale[];
       for (const s of scales) if (!(s in SCALES)) throw new Error(`--scales: "${s}" is not one of day, month, year`);
       fs.mkdirSync(options.dir, { recursive: true });
-      const { phases, checks } = await benchSuite({ scales, practices: Number(options.practices), seed: Number(options.seed), dir: options.dir });
+      const json = options.json ?? path.join(options.dir, "suite.json");
+      const m = machine();
+      const write = (phases: PhaseFigures[], checks: Record<string, boolean>) =>
+        fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
+      const { phases, checks } = await benchSuite({ scales, practices: Number(options.practices), seed: Number(options.seed), dir: options.dir, onPhase: write });
       const table = phases.map((p) => ({
         scale: p.scale,
         phase: p.phase,
@@ -163,14 +177,13 @@ export function registerBenchSuiteCommand(bench: Command): void {
         seconds: p.seconds.toFixed(1),
         "rows/s": number.format(p.rowsPerSecond),
         "peak RSS MiB": number.format(p.peakRssMiB),
+        load: p.loadAverage.toFixed(1),
         slowest: p.slowest ?? "",
       }));
       process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
       for (const [check, ok] of Object.entries(checks)) process.stdout.write(`${ok ? "ok  " : "FAIL"} ${check}\n`);
-      const m = machine();
       process.stdout.write(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
-      const json = options.json ?? path.join(options.dir, "suite.json");
-      fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
+      write(phases, checks);
       process.stdout.write(`figures written to ${json}\n`);
       if (Object.values(checks).some((ok) => !ok)) process.exitCode = 1;
     });

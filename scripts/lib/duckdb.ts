@@ -9,6 +9,9 @@ import { datasets } from "../../includes/config";
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
 export const DEFAULT_MEMORY_LIMIT = "2500MB";
+/** Most a build may spill to `<database>.tmp/` unless GP2GP_DUCKDB_MAX_TEMP_SIZE says otherwise (DuckDB's own default
+ * is 90% of the free disk space, which a runaway build fills). */
+export const DEFAULT_MAX_TEMP_SIZE = "20GB";
 
 /** The database path from --database, then GP2GP_DATABASE, then the default. */
 export function resolveDatabasePath(option?: string): string {
@@ -34,6 +37,7 @@ export class Warehouse {
     const config: Record<string, string> = {
       memory_limit: process.env.GP2GP_DUCKDB_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
       temp_directory: `${resolved}.tmp`,
+      max_temp_directory_size: process.env.GP2GP_DUCKDB_MAX_TEMP_SIZE ?? DEFAULT_MAX_TEMP_SIZE,
       // Every order the models rely on is explicit (the ordering key, ORDER BY); not preserving insertion order lets
       // large builds stream and spill instead of running out of memory.
       preserve_insertion_order: "false",

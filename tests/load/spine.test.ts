@@ -240,6 +240,26 @@ describe("loadSpine", () => {
     expect((await loadSpine(t.warehouse, [file])).files[0]).toMatchObject({ status: "loaded", loaded: 1, rejected: 1 });
   });
 
+  it("loads files in turn: a later file that fails leaves the earlier ones loaded", async () => {
+    const first = t.file("in/2024-03-01_spine_messages.csv", spineCsv([spineLine({}, 1), spineLine({ jdiEvent: "BAD" }, 2)]));
+    const second = t.file("in/2024-03-02_spine_messages.csv.gz", spineCsv([spineLine({}, 3), spineLine({}, 4), spineLine({}, 5)]), { gzip: true });
+    const broken = t.file("in/2024-03-03_spine_messages.csv.gz", zlibTruncated(spineCsv(Array.from({ length: 2000 }, (_, i) => spineLine({}, i)))));
+    await expect(loadSpine(t.warehouse, [first, second, broken])).rejects.toThrow(`${broken} is not a valid gzip file`);
+    expect((await loadLog(t.warehouse)).map((l) => [l.file_name, l.row_count, l.loaded_count, l.rejected_count])).toEqual([
+      ["2024-03-01_spine_messages.csv", 2, 1, 1],
+      ["2024-03-02_spine_messages.csv.gz", 3, 3, 0],
+    ]);
+    expect((await t.raw("spine_messages")).map((r) => [r.source_file, r.source_row])).toEqual([
+      ["2024-03-01_spine_messages.csv", 1],
+      ["2024-03-02_spine_messages.csv.gz", 1],
+      ["2024-03-02_spine_messages.csv.gz", 2],
+      ["2024-03-02_spine_messages.csv.gz", 3],
+    ]);
+    fs.rmSync(broken);
+    const again = await loadSpine(t.warehouse, [path.join(t.dir, "in")]);
+    expect(again.files.map((f) => f.status)).toEqual(["skipped", "skipped"]);
+  });
+
   it("reports progress in stored bytes and rows", async () => {
     const file = t.file(`${DAY}.gz`, spineCsv(Array.from({ length: 120_000 }, (_, i) => spineLine({}, i + 1))), { gzip: true });
     const seen: { rowsRead: number; bytesRead: number; totalBytes: number }[] = [];

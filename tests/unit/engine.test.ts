@@ -125,6 +125,9 @@ describe("engine helpers", () => {
   it("firstBy takes the value of the first row in the given order", async () => {
     expect(bq.firstBy("v", "a, b")).toBe("array_agg(v order by a, b limit 1)[offset(0)]");
     expect(await value(`${duck.firstBy("v", "a, b")} from (values ('x', 2, 1), ('y', 1, 2), ('z', 1, 1)) as t(v, a, b)`)).toBe("z");
+    // the first row's value even when it is NULL (a later row's value would be wrong), and NULL keys sort last
+    expect(await value(`${duck.firstBy("v", "a, b")} from (values (null, 1, 1), ('y', 1, 2)) as t(v, a, b)`)).toBeNull();
+    expect(await value(`${duck.firstBy("v", "a, b")} from (values ('x', 1, null::int), ('y', 1, 2)) as t(v, a, b)`)).toBe("y");
   });
 
   it("unnest and starExcept", async () => {
