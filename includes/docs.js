@@ -218,6 +218,15 @@ const AREA_METRIC_COLUMNS = {
 };
 const pick = (columns, keep) => Object.fromEntries(Object.entries(columns).filter(([name]) => keep.includes(name)));
 const omit = (columns, drop) => Object.fromEntries(Object.entries(columns).filter(([name]) => !drop.includes(name)));
+/** The practice columns of the per-practice breakdown marts, taken from the practice's practice_metrics_monthly row. */
+const PRACTICE_ROW_COLUMNS = {
+    practice_ods_code: "ODS code of the requesting (registering) practice.",
+    metric_month: "First day of the metric month (UTC month of date_requested).",
+    practice_name: "The practice's name, as practice_metrics_monthly gives it.",
+    sicbl_ods_code: "ODS code of the practice's Sub-ICB location, as practice_metrics_monthly gives it; NULL when none.",
+    sicbl_name: "Name of that Sub-ICB location.",
+    is_final: "practice_metrics_monthly.is_final of the practice month: FALSE while its figures may still change.",
+};
 const TABLES = {
     practice_metrics_monthly: {
         practice_ods_code: "ODS code of the requesting (registering) practice; transfers with no ODS code are not in this mart.",
@@ -256,6 +265,47 @@ const TABLES = {
         region_ods_code: "ODS code of the NHS England region.",
         region_name: "Name of the region (of its practice with the most recent latest transfer).",
         ...omit(AREA_METRIC_COLUMNS, ["sicbl_name", "icb_ods_code", "icb_name", "region_ods_code", "region_name"]),
+    },
+    sending_practice_metrics_monthly: {
+        sending_practice_ods_code: "ODS code of the sending (previous) practice the records were requested from; transfers whose sending practice has no ODS code are not in this mart.",
+        metric_month: "First day of the metric month (UTC month of date_requested).",
+        sending_practice_name: "The sending practice's name as of the latest transfer requested from it (greatest date_requested, ties to the lowest conversation_id); the same on all its rows.",
+        sending_practice_sicbl_ods_code: "ODS code of the sending practice's Sub-ICB location as of that transfer; NULL when it has none.",
+        sending_practice_sicbl_name: "Name of that Sub-ICB location.",
+        sending_practice_icb_ods_code: "ODS code of the ICB of that Sub-ICB location (geography lookup).",
+        sending_practice_icb_name: "Name of that ICB.",
+        sending_practice_region_ods_code: "ODS code of that ICB's NHS England region.",
+        sending_practice_region_name: "Name of that region.",
+        requested_count: "Transfers requested from the practice in the month (at the metrics cutoff, final or provisional); at least 1.",
+        integrated_on_time_count: "Of those, status Integrated on time: integrated (or suppressed) by the registering practice within 8 days.",
+        integrated_on_time_percent: "integrated_on_time_count / requested_count × 100, 1 dp as Python rounds.",
+        paper_fallback_count: "Transfers that fell back to paper, so the practice had to print and post the record: requested_count − integrated_on_time_count (technical + process + unclassified failures).",
+        paper_fallback_percent: "paper_fallback_count / requested_count × 100, 1 dp.",
+        technical_failure_count: "Of those, status Technical failure.",
+        technical_failure_percent: "technical_failure_count / requested_count × 100, 1 dp.",
+        process_failure_count: "Of those, status Process failure (integrated late, or transferred and not integrated).",
+        process_failure_percent: "process_failure_count / requested_count × 100, 1 dp.",
+        integrated_late_count: "Process failure / Integrated late.",
+        transferred_not_integrated_count: "Process failure / Transferred, not integrated.",
+        unclassified_failure_count: "Of those, status Unclassified failure.",
+        unclassified_failure_percent: "unclassified_failure_count / requested_count × 100, 1 dp.",
+        provisional_count: PROVISIONAL_COUNT,
+        is_final: "FALSE while any transfer of the row is provisional or the loaded data has not yet run past the month's end plus the metrics cutoff; TRUE figures no longer change.",
+    },
+    practice_failure_reasons_monthly: {
+        ...omit(PRACTICE_ROW_COLUMNS, ["is_final"]),
+        status: "Technical failure, Unclassified failure or Process failure (transfers integrated on time are not in this mart).",
+        failure_reason: "The failure reason of the status (spec §5.2), for example Final Error, Core Extract not Sent, Integrated Late, Transferred not Integrated.",
+        transfer_count: "Transfers of the practice and month with this status and reason.",
+        requested_count: "Transfers the practice requested in the month (practice_metrics_monthly.requested_count).",
+        percent_of_requested: "transfer_count / requested_count × 100, 1 dp as Python rounds.",
+        is_final: PRACTICE_ROW_COLUMNS.is_final,
+    },
+    practice_error_codes_monthly: {
+        ...omit(PRACTICE_ROW_COLUMNS, ["is_final"]),
+        ...omit(REPORT_TABLES.error_code_summary, ["cutoff_days", "request_month"]),
+        transfer_count: "Transfers of the practice and month with at least one such acknowledgement.",
+        is_final: PRACTICE_ROW_COLUMNS.is_final,
     },
     national_metrics_monthly: {
         metric_month: "First day of the metric month (UTC month of date_requested).",

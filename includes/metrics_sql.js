@@ -109,9 +109,13 @@ function metricTransfers(transfersRef) {
   from ${transfersRef}
   where cutoff_days = ${exports.metricsCutoffDays}`;
 }
-/** Select-list items counting each of COUNTS over the grouped transfers (0 for an empty group). */
-function countColumns(indent = "    ") {
-    return exports.COUNTS.map(({ column, condition }) => `${engine_1.sql.countIf(condition)} as ${column}`).join(`,\n${indent}`);
+/** Select-list items counting each of COUNTS (or those named in `only`) over the grouped transfers (0 for an empty group). */
+function countColumns(indent = "    ", only) {
+    const counted = only ? only.map((name) => { var _a; return (_a = exports.COUNTS.find(({ column }) => column === name)) !== null && _a !== void 0 ? _a : unknownCount(name); }) : exports.COUNTS;
+    return counted.map(({ column, condition }) => `${engine_1.sql.countIf(condition)} as ${column}`).join(`,\n${indent}`);
+}
+function unknownCount(name) {
+    throw new Error(`countColumns: "${name}" is not one of the counted columns (${exports.COUNTS.map(({ column }) => column).join(", ")})`);
 }
 /** Select-list items `coalesce(<alias>.<count>, 0) as <count>` for a left-joined counts relation. */
 function coalescedCounts(alias, indent = "    ") {

@@ -103,9 +103,14 @@ export function metricTransfers(transfersRef: string): string {
   where cutoff_days = ${metricsCutoffDays}`;
 }
 
-/** Select-list items counting each of COUNTS over the grouped transfers (0 for an empty group). */
-export function countColumns(indent = "    "): string {
-  return COUNTS.map(({ column, condition }) => `${sql.countIf(condition)} as ${column}`).join(`,\n${indent}`);
+/** Select-list items counting each of COUNTS (or those named in `only`) over the grouped transfers (0 for an empty group). */
+export function countColumns(indent = "    ", only?: readonly string[]): string {
+  const counted = only ? only.map((name) => COUNTS.find(({ column }) => column === name) ?? unknownCount(name)) : COUNTS;
+  return counted.map(({ column, condition }) => `${sql.countIf(condition)} as ${column}`).join(`,\n${indent}`);
+}
+
+function unknownCount(name: string): never {
+  throw new Error(`countColumns: "${name}" is not one of the counted columns (${COUNTS.map(({ column }) => column).join(", ")})`);
 }
 
 /** Select-list items `coalesce(<alias>.<count>, 0) as <count>` for a left-joined counts relation. */
