@@ -66,5 +66,5 @@ export function writeRunSummary(file: string, summary: RunSummary): void {
     detail: o.result?.detail ?? null,
     error: o.error ?? null,
   }));
-  fs.writeFileSync(file, `${JSON.stringify({ ok: summary.ok, seconds: summary.seconds, actions }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ ok: summary.ok, seconds: summary.seconds, assertion_results_error: summary.assertionResultsError ?? null, actions }, null, 2)}\n`);
 }

@@ -26,6 +26,7 @@ import {
   TableKind,
   TablePlan,
 } from "./bigquery-sql";
+import { ASSERTION_RESULTS_TABLE, AssertionRecord, assertionResultsStatements } from "./assertion-results";
 import { compareResults } from "./compare";
 import type { Action, ActionResult, AssertionResult, ExecuteOptions, Executor, Row, TestResult } from "./types";
 
@@ -53,7 +54,8 @@ export type JobPurpose =
   | "assertion-count"
   | "assertion-sample"
   | "test-query"
-  | "expected-output";
+  | "expected-output"
+  | "assertion-results";
 
 export interface PlannedJob {
   readonly purpose: JobPurpose;
@@ -191,6 +193,8 @@ export class BigQueryExecutor implements Executor {
   private readonly labels: Readonly<Record<string, string>>;
   private readonly jobTimeoutMs?: number;
   private readonly maximumBytesBilled?: string;
+  /** Project of the marts dataset, where the run's assertion results are written (known after prepare). */
+  private resultsProject: string;
 
   constructor(options: BigQueryExecutorOptions) {
     this.client = options.client;
@@ -199,6 +203,7 @@ export class BigQueryExecutor implements Executor {
     this.labels = { app: "gp2gp", ...(options.labels ?? {}) };
     this.jobTimeoutMs = options.jobTimeoutMs;
     this.maximumBytesBilled = options.maximumBytesBilled;
+    this.resultsProject = options.projectId;
   }
 
   /**
@@ -224,6 +229,7 @@ export class BigQueryExecutor implements Executor {
 
   async prepare(actions: readonly Action[], options: ExecuteOptions): Promise<void> {
     // Nothing to clean up from crashed runs: every statement is a single job that leaves no temporary objects.
+    this.resultsProject = actions.find((a) => a.target.database && a.target.schema === ASSERTION_RESULTS_TABLE.schema)?.target.database ?? this.projectId;
     for (const job of datasetJobs(actions, options, this.context())) await this.execute(job, "datasets");
   }
 
@@ -311,6 +317,26 @@ export class BigQueryExecutor implements Executor {
     const expected = await this.read(expectedJob, action.name);
     const comparison = compareResults(actual, expected);
     return { passed: comparison.passed, message: comparison.message, rows: actual.length };
+  }
+
+  async prepareAssertionResults(): Promise<void> {
+    const { create } = this.assertionResultsStatements([]);
+    await this.execute(this.resultsJob(createSchemaStatement(this.resultsProject, ASSERTION_RESULTS_TABLE.schema, this.location)), "assertion results");
+    await this.execute(this.resultsJob(create), "assertion results");
+  }
+
+  async recordAssertionResults(records: readonly AssertionRecord[]): Promise<void> {
+    const { insert, prune } = this.assertionResultsStatements(records);
+    if (insert) await this.execute(this.resultsJob(insert), "assertion results");
+    await this.execute(this.resultsJob(prune), "assertion results");
+  }
+
+  private assertionResultsStatements(records: readonly AssertionRecord[]) {
+    return assertionResultsStatements("bigquery", tableReference({ ...ASSERTION_RESULTS_TABLE, database: this.resultsProject }), records);
+  }
+
+  private resultsJob(query: string): PlannedJob {
+    return { purpose: "assertion-results", config: this.config(query, ASSERTION_RESULTS_TABLE) };
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { quoteIdent, Warehouse } from "../duckdb";
 import type { Target } from "../compile";
+import { ASSERTION_RESULTS_TABLE, AssertionRecord, assertionResultsStatements } from "./assertion-results";
 import { compareResults } from "./compare";
 import type { Action, ActionResult, AssertionResult, ExecuteOptions, Executor, Row, TestResult } from "./types";
 
@@ -143,6 +144,18 @@ export class DuckDBExecutor implements Executor {
     return { passed: comparison.passed, message: comparison.message, rows: actual.length };
   }
 
+  async prepareAssertionResults(): Promise<void> {
+    await ensureAssertionResultsTable(this.warehouse);
+  }
+
+  async recordAssertionResults(records: readonly AssertionRecord[]): Promise<void> {
+    const { insert, prune } = assertionResultsStatements("duckdb", relationName(ASSERTION_RESULTS_TABLE), records);
+    await this.warehouse.transaction(async () => {
+      if (insert) await this.warehouse.run(insert);
+      await this.warehouse.run(prune);
+    });
+  }
+
   /** Current progress of the running query, 0-100, or undefined when DuckDB does not know. */
   progress(): number | undefined {
     const p = this.warehouse.connection.progress;
@@ -168,5 +181,22 @@ export class DuckDBExecutor implements Executor {
 
   private count(target: Target): Promise<number> {
     return this.warehouse.scalar<number>(`select count(*) from ${relationName(target)}`);
+  }
+}
+
+/** Creates gp2gp_marts.run_assertion_results (and its schema) in `warehouse` when it does not exist. */
+export async function ensureAssertionResultsTable(warehouse: Warehouse): Promise<void> {
+  const { create } = assertionResultsStatements("duckdb", relationName(ASSERTION_RESULTS_TABLE), []);
+  await warehouse.run(`create schema if not exists ${quoteIdent(ASSERTION_RESULTS_TABLE.schema)}`);
+  await warehouse.run(create);
+}
+
+/** Opens the warehouse file `database`, creates gp2gp_marts.run_assertion_results when it is missing, and closes it. */
+export async function withAssertionResultsTable(database: string): Promise<void> {
+  const warehouse = await Warehouse.open(database);
+  try {
+    await ensureAssertionResultsTable(warehouse);
+  } finally {
+    warehouse.close();
   }
 }

@@ -76,6 +76,7 @@ export class ConsoleReporter implements Reporter {
       `\nRun ${summary.ok ? "finished" : "FAILED"} in ${summary.seconds.toFixed(1)} s: ${built} actions built, ${assertions} assertions passed, ` +
         `${tests} unit tests passed, ${failed} failed, ${skipped} skipped.\n`,
     );
+    if (summary.assertionResultsError) this.out.write(`WARNING: ${summary.assertionResultsError}\n`);
   }
 }
 

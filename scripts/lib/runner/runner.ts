@@ -3,6 +3,8 @@
  * progress for long steps and a summary. A failed action (or failing assertion) skips everything that depends on
  * it; the run carries on with the rest and ends non-zero.
  */
+import { randomUUID } from "node:crypto";
+import { ASSERTION_RESULTS_TABLE, assertionRecords } from "./assertion-results";
 import type { Action, ActionResult, ExecuteOptions, Executor, Row } from "./types";
 
 export type ActionStatus = "done" | "failed" | "skipped" | "passed";
@@ -20,6 +22,11 @@ export interface RunSummary {
   readonly outcomes: readonly ActionOutcome[];
   readonly seconds: number;
   readonly ok: boolean;
+  /**
+   * Why the run's assertion results could not be recorded in gp2gp_marts.run_assertion_results (undefined: recorded,
+   * or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
+   */
+  readonly assertionResultsError?: string;
 }
 
 export interface Reporter {
@@ -44,6 +51,16 @@ export async function runActions(
   const outcomes: ActionOutcome[] = [];
   const unusable = new Map<string, string>(); // action name -> why its dependents cannot run
   await executor.prepare(actions, options);
+  // A dry run changes nothing; a run of SQLX unit tests only has no assertion to record.
+  const recording = !options.dryRun && actions.some((a) => a.kind === "assertion");
+  let assertionResultsError: string | undefined;
+  if (!options.dryRun) {
+    try {
+      await executor.prepareAssertionResults();
+    } catch (error) {
+      assertionResultsError = resultsError("could not be created", error);
+    }
+  }
 
   for (const [index, action] of actions.entries()) {
     const blockedBy = action.dependencies.find((d) => unusable.has(d));
@@ -73,13 +90,27 @@ export async function runActions(
     reporter.actionFinished(outcome, index, actions.length);
   }
 
+  if (recording && assertionResultsError === undefined) {
+    try {
+      await executor.recordAssertionResults(assertionRecords({ runId: randomUUID(), startedAt: new Date(started), finishedAt: new Date() }, outcomes));
+    } catch (error) {
+      assertionResultsError = resultsError("could not be written", error);
+    }
+  }
+
   const summary: RunSummary = {
     outcomes,
     seconds: (Date.now() - started) / 1000,
     ok: outcomes.every((o) => o.status !== "failed" && o.status !== "skipped"),
+    ...(assertionResultsError === undefined ? {} : { assertionResultsError }),
   };
   reporter.runFinished(summary);
   return summary;
+}
+
+function resultsError(what: string, error: unknown): string {
+  const table = `${ASSERTION_RESULTS_TABLE.schema}.${ASSERTION_RESULTS_TABLE.name}`;
+  return `the assertion results of this run were not recorded: ${table} ${what}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 async function execute(action: Action, executor: Executor, options: ExecuteOptions, t0: number): Promise<ActionOutcome> {

@@ -3,6 +3,7 @@
  * (DuckDB or BigQuery), which turns one compiled action into statements and runs them.
  */
 import type { Engine } from "../../../includes/engine";
+import type { AssertionRecord } from "./assertion-results";
 import type { CompiledAssertion, CompiledDeclaration, CompiledOperation, CompiledTable, CompiledTest, Target } from "../compile";
 
 export type ActionKind = "declaration" | "table" | "view" | "incremental" | "operation" | "assertion" | "test";
@@ -63,5 +64,9 @@ export interface Executor {
   runOperation(action: Action & { kind: "operation" }, options: ExecuteOptions): Promise<ActionResult>;
   runAssertion(action: Action & { kind: "assertion" }, options: ExecuteOptions): Promise<AssertionResult>;
   runTest(action: Action & { kind: "test" }, options: ExecuteOptions): Promise<TestResult>;
+  /** Creates gp2gp_marts.run_assertion_results when it does not exist (never called in a dry run). */
+  prepareAssertionResults(): Promise<void>;
+  /** Appends a run's assertion results to gp2gp_marts.run_assertion_results and drops runs beyond the retained ones. */
+  recordAssertionResults(records: readonly AssertionRecord[]): Promise<void>;
   close(): Promise<void>;
 }
