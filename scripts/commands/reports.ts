@@ -4,9 +4,12 @@
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { addDatabaseOption, databasePath } from "../lib/engine-options";
+import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
+import { describeGate, PublishGateError } from "../lib/gate";
+import { DEFAULT_TREES, publishEdition } from "../lib/reports/publish";
 import { buildReports, REPORTS_DIR, type ReportsSource } from "../lib/reports/build";
 import { serveStatic } from "../lib/reports/serve";
+import { writeDictionary } from "../lib/reports/dictionary";
 
 const DEFAULT_OUT = path.join(REPORTS_DIR, "build");
 
@@ -76,6 +79,56 @@ export function registerReportsCommands(program: Command): void {
         buildTimeoutSeconds: options.buildTimeout,
         verbose: options.verbose,
       });
+    });
+
+  reports
+    .command("dictionary")
+    .description("Write the data dictionary and lineage pages (reports/pages/data-dictionary/) again from the compiled graph")
+    .action(async () => {
+      for (const file of await writeDictionary()) process.stdout.write(`Wrote ${path.relative(process.cwd(), file)}\n`);
+    });
+
+  addDatabaseOption(
+    reports
+      .command("publish")
+      .description("Build a frozen, versioned edition of the site for a reporting month (the publish gate must pass), with its manifest and the editions index"),
+  )
+    .requiredOption("--month <YYYY-MM>", "the reporting month: the latest final month of the national metrics")
+    .addOption(new Option("--audience <audience>", "public (no transfer-level pages or identifiers) or internal").choices(["public", "internal"]).default("public"))
+    .option("--out <dir>", `the editions tree (default ${path.relative(process.cwd(), DEFAULT_TREES.public) || "."}/ for public, ${path.relative(process.cwd(), DEFAULT_TREES.internal)}/ for internal)`)
+    .option("--vars <k=v,...>", "compile vars for the publish gate, e.g. gate_min_national_transfers=1000,gate_max_practices_without_sicbl=5 on the demo warehouse")
+    .option("--sources-timeout <seconds>", "time limit of the extract step", seconds("--sources-timeout"), 300)
+    .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
+    .option("--verbose", "print Evidence's output as it runs")
+    .action(async (options) => {
+      try {
+        process.stdout.write(`Publishing the ${options.audience} edition for ${options.month} …\n`);
+        const result = await publishEdition({
+          month: options.month,
+          audience: options.audience,
+          out: options.out,
+          database: databasePath(options),
+          vars: parseVarsOption(options.vars),
+          sourcesTimeoutSeconds: options.sourcesTimeout,
+          buildTimeoutSeconds: options.buildTimeout,
+          onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,
+        });
+        const { manifest } = result;
+        const rel = (file: string) => path.relative(process.cwd(), file) || ".";
+        process.stdout.write(
+          `Publish gate passed (${manifest.gateChecks.length} checks).\n` +
+            `Edition ${manifest.edition} (${manifest.audience}, ${result.pages} pages, data up to ${manifest.dataWatermark ?? "no message"}) is in ${rel(result.editionDir)}\n` +
+            (manifest.previousEdition ? `  it replaces ${manifest.previousEdition}: see its what-changed page\n` : "") +
+            (manifest.excludedPages.length > 0 ? `  left out (internal only): pages ${manifest.excludedPages.join(", ")}; extracts ${manifest.excludedSources.join(", ") || "none"}\n` : "") +
+            `  manifest: ${rel(path.join(result.editionDir, "manifest.json"))}; editions index: ${rel(result.indexFile)}; the root opens the latest edition.\n` +
+            `The editions are served from the root of their tree (they link to /editions/<id>/). To look at them:\n` +
+            `  npx gp2gp reports serve --dir ${rel(result.tree)}\n`,
+        );
+      } catch (error) {
+        if (!(error instanceof PublishGateError)) throw error;
+        process.stderr.write(`${describeGate(error.result)}\nNothing was published.\n`);
+        process.exitCode = 1;
+      }
     });
 
   reports

@@ -7,28 +7,10 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the test is skipped and
  * says so.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { Warehouse } from "../../scripts/lib/duckdb";
-import { REPORTS_DIR } from "../../scripts/lib/reports/build";
-import { serveStatic, type StaticServer } from "../../scripts/lib/reports/serve";
-import { builtSite, SITE_LIMITS, type BuiltSite } from "./site";
-
-const CHROMIUM = process.env.GP2GP_CHROMIUM ?? "/usr/bin/chromium";
-const hasChromium = fs.existsSync(CHROMIUM);
-/** Flags that let Debian's Chromium run headless as root with nothing calling home. */
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const SCREENSHOTS = path.join(REPORTS_DIR, ".work", "screenshots");
+import type { Page } from "playwright-core";
+import { CHROMIUM, choose, hasChromium, SiteBrowser } from "./browser-support";
+import { SITE_LIMITS } from "./site";
 
 if (!hasChromium) {
   process.stderr.write(`\nreports browser test SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does).\n\n`);
@@ -40,78 +22,23 @@ if (!hasChromium) {
   });
 }
 
-interface OpenedPage {
-  page: Page;
-  offOrigin: string[];
-  errors: string[];
-}
-
 describe.runIf(hasChromium)("reports in a browser", () => {
-  let site: BuiltSite;
-  let server: StaticServer;
-  let browser: Browser;
-  const opened: OpenedPage[] = [];
+  let browser: SiteBrowser;
 
   beforeAll(async () => {
-    site = await builtSite();
-    server = await serveStatic({ dir: site.siteDir });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await SiteBrowser.start();
   }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
   });
 
-  /** Opens a page of the site and records requests leaving the origin and console errors from then on. */
-  async function open(route: string): Promise<OpenedPage> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const result: OpenedPage = { page, offOrigin: [], errors: [] };
-    const origin = new URL(server.url).origin;
-    page.on("request", (request) => {
-      const url = new URL(request.url());
-      if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") result.offOrigin.push(request.url());
-    });
-    page.on("console", (message) => {
-      if (message.type() === "error") result.errors.push(message.text());
-    });
-    page.on("pageerror", (error) => result.errors.push(error.message));
-    const response = await page.goto(`${server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
-    expect(response?.status(), route).toBe(200);
-    opened.push(result);
-    return result;
-  }
-
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.waitForTimeout(1_500); // charts animate into place
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
-
-  async function mart<T>(sql: string): Promise<T[]> {
-    const warehouse = await Warehouse.open(site.database);
-    try {
-      return await warehouse.rows<T & Record<string, unknown>>(sql);
-    } finally {
-      warehouse.close();
-    }
-  }
+  const open = (route: string) => browser.open(route);
+  const screenshot = (page: Page, name: string) => browser.screenshot(page, name);
+  const mart = <T,>(sql: string) => browser.mart<T>(sql);
 
   const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
   const asNumber = (text: string | null) => Number((text ?? "").replace(/,/g, ""));
-
-  /**
-   * Picks an option of an Evidence dropdown: a combobox opening a searchable list that renders only the options in
-   * view, so the option is searched for first.
-   */
-  async function choose(page: Page, dropdown: string, option: string): Promise<void> {
-    await page.getByRole("combobox", { name: dropdown, exact: true }).click();
-    await page.locator("[data-cmdk-input]").fill(option);
-    await page.getByRole("option", { name: option, exact: true }).click();
-    await page.keyboard.press("Escape");
-  }
 
   it("shows the latest final month's national figures from the mart on the home page", async () => {
     const { page } = await open("/");
@@ -221,8 +148,8 @@ describe.runIf(hasChromium)("reports in a browser", () => {
   });
 
   it("requested nothing outside the site's origin and logged no console error", () => {
-    expect(opened.length).toBeGreaterThanOrEqual(11);
-    expect(opened.flatMap((p) => p.offOrigin)).toEqual([]);
-    expect(opened.flatMap((p) => p.errors)).toEqual([]);
+    expect(browser.opened.length).toBeGreaterThanOrEqual(11);
+    expect(browser.opened.flatMap((p) => p.offOrigin)).toEqual([]);
+    expect(browser.opened.flatMap((p) => p.errors)).toEqual([]);
   });
 });

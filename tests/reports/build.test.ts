@@ -25,6 +25,11 @@ const sourceTables = fs
   .filter((file) => file.endsWith(".sql"))
   .map((file) => file.replace(/\.sql$/, ""));
 
+/** The report-mart pages under /operations/, and the internal transfer-level pages under /operations/transfers/. */
+const OPERATIONS_PAGES = ["supplier-pathways", "technical-failure-rate", "transfers-by-hour", "error-codes", "integration-times", "impact", "transfers", "transfers/technical-failures", "transfers/to-chase"].map(
+  (page) => `operations/${page}`,
+);
+
 describe("gp2gp reports build", () => {
   it("finishes within its time limits with no failed page query", () => {
     expect(site.seconds.sources).toBeLessThan(SITE_LIMITS.sources);
@@ -44,8 +49,8 @@ describe("gp2gp reports build", () => {
     }
   });
 
-  it("prerenders every page, and one page per practice, Sub ICB Location and ICB", async () => {
-    const indexes = ["", "trends", "operations", "data-quality", "definitions", "practices", "sub-icb-locations", "icbs"];
+  it("prerenders every page, and one page per practice, Sub ICB Location, ICB and region", async () => {
+    const indexes = ["", "trends", "operations", "data-quality", "definitions", "practices", "sub-icb-locations", "icbs", "regions", "search", ...OPERATIONS_PAGES, "data-dictionary", "data-dictionary/lineage"];
     for (const page of indexes) {
       expect(fs.existsSync(path.join(site.siteDir, page, "index.html")), `/${page}`).toBe(true);
     }
@@ -55,10 +60,12 @@ describe("gp2gp reports build", () => {
     let practices: string[];
     let sicbls: string[];
     let icbs: string[];
+    let regions: string[];
     try {
       practices = await codes("practice_ods_code", "practice_metrics_monthly");
       sicbls = await codes("sicbl_ods_code", "sicbl_metrics_monthly");
       icbs = await codes("icb_ods_code", "icb_metrics_monthly");
+      regions = await codes("region_ods_code", "region_metrics_monthly");
     } finally {
       warehouse.close();
     }
@@ -69,7 +76,8 @@ describe("gp2gp reports build", () => {
     expect(built("practices")).toEqual(practices);
     expect(built("sub-icb-locations")).toEqual(sicbls);
     expect(built("icbs")).toEqual(icbs);
-    expect(site.pages).toBe(indexes.length + practices.length + sicbls.length + icbs.length);
+    expect(built("regions")).toEqual(regions);
+    expect(site.pages).toBe(indexes.length + practices.length + sicbls.length + icbs.length + regions.length);
   });
 
   it("writes pages whose prerendered figures come from the marts", () => {

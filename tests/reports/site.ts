@@ -87,8 +87,28 @@ function readResult(): BuiltSite | undefined {
 
 async function build(): Promise<BuiltSite> {
   const started = Date.now();
-  const dataDir = path.join(runDir, "data");
   const database = path.join(runDir, "gp2gp.duckdb");
+  await buildDemoWarehouse(runDir, database);
+  const warehouseSeconds = (Date.now() - started) / 1000;
+  const result = await buildReports({
+    database,
+    outDir: path.join(runDir, "site"),
+    workDir: path.join(runDir, "work"),
+    sourcesTimeoutSeconds: SITE_LIMITS.sources,
+    buildTimeoutSeconds: SITE_LIMITS.build,
+  });
+  return {
+    siteDir: result.outDir,
+    database,
+    log: result.log,
+    pages: result.pages,
+    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds },
+  };
+}
+
+/** Generates the demo data of SITE_DATA under `dir` and builds the warehouse `database` from it (graph run, no tests). */
+export async function buildDemoWarehouse(dir: string, database: string): Promise<void> {
+  const dataDir = path.join(dir, "data");
   await generate({ outDir: dataDir, ...SITE_DATA });
   const warehouse = await Warehouse.open(database);
   try {
@@ -110,21 +130,6 @@ async function build(): Promise<BuiltSite> {
   } finally {
     warehouse.close();
   }
-  const warehouseSeconds = (Date.now() - started) / 1000;
-  const result = await buildReports({
-    database,
-    outDir: path.join(runDir, "site"),
-    workDir: path.join(runDir, "work"),
-    sourcesTimeoutSeconds: SITE_LIMITS.sources,
-    buildTimeoutSeconds: SITE_LIMITS.build,
-  });
-  return {
-    siteDir: result.outDir,
-    database,
-    log: result.log,
-    pages: result.pages,
-    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds },
-  };
 }
 
 /** Removes the folders of earlier test runs whose vitest process has gone. */

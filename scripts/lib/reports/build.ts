@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock";
+import { withAssertionResultsTable } from "../runner/duckdb";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
@@ -31,6 +32,19 @@ export interface BuildReportsOptions {
   buildTimeoutSeconds?: number;
   /** Receives Evidence's output as it runs (default: discarded; it is kept for errors). */
   onOutput?: (text: string) => void;
+  /** What the working copy leaves out, and where the site will be served (see WorkDirOptions). */
+  project?: WorkDirOptions;
+  /** Runs after the extracts are written and before the pages are built (to check them, or to add pages). */
+  afterSources?: (extracts: { workDir: string; dataDir: string }) => Promise<void>;
+}
+
+export interface WorkDirOptions {
+  /** Pages left out, as paths under pages/ (e.g. "operations.md"). */
+  excludePages?: readonly string[];
+  /** Source queries left out, by name (e.g. "transfers_needing_attention"). */
+  excludeSources?: readonly string[];
+  /** The path the site is served under (Evidence's deployment.basePath, e.g. "/editions/2026-08"); default "". */
+  basePath?: string;
 }
 
 export interface BuildReportsResult {
@@ -71,7 +85,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
   fs.mkdirSync(workDir, { recursive: true });
   const release = acquireLock(workDir, "gp2gp reports build");
   try {
-    prepareWorkDir(workDir, source);
+    prepareWorkDir(workDir, source, options.project);
     const env: NodeJS.ProcessEnv = {
       ...inheritedEnvironment(),
       NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=4096"].filter(Boolean).join(" "),
@@ -91,6 +105,8 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     // No `gp2gp run` may write the warehouse while it is extracted (DuckDB would refuse to open it anyway).
     const releaseWarehouse = source === "duckdb" ? acquireLock(database, "gp2gp reports build") : () => undefined;
     try {
+      // The runner's assertion results table is not a model: a warehouse no `gp2gp run` has written lacks it.
+      if (source === "duckdb") await withAssertionResultsTable(database);
       await runStep("evidence sources", process.execPath, [cli, "sources", "--sources", SOURCE_NAME, "--strict"], {
         cwd: workDir,
         env,
@@ -103,6 +119,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
       releaseWarehouse();
     }
     const sourcesSeconds = (Date.now() - sourcesStarted) / 1000;
+    await options.afterSources?.({ workDir, dataDir: path.join(workDir, EXTRACTS_DIR) });
 
     const buildStarted = Date.now();
     // Strict: a component error (a chart or table given a missing column, say) fails the build.
@@ -120,7 +137,9 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     if (errors.length > 0) {
       throw new ReportsBuildError(`A page query failed during the build (${errors.length} × "Error in Query!"):\n${queryErrorContext(log)}\n(Evidence's whole output is in ${logFile})`, log);
     }
-    const built = path.join(workDir, "build");
+    const basePath = options.project?.basePath ?? "";
+    // With a base path SvelteKit writes the site under build/<base path>.
+    const built = [path.join(workDir, "build", basePath), path.join(workDir, "build")].find((dir) => fs.existsSync(path.join(dir, "index.html"))) ?? path.join(workDir, "build");
     if (!fs.existsSync(path.join(built, "index.html"))) throw new ReportsBuildError(`Evidence reported success but wrote no ${built}/index.html`, log);
 
     replaceDir(built, outDir);
@@ -179,11 +198,14 @@ function evidenceCli(): string {
   throw new Error("@evidence-dev/evidence is not installed: run `npm install` at the repository root");
 }
 
+/** Where `evidence sources` writes the extracts and their manifest.json, under the working folder. */
+export const EXTRACTS_DIR = path.join(".evidence", "template", "static", "data");
+
 /** Copies the reports project into the working folder, with the chosen connection as the gp2gp source. */
-export function prepareWorkDir(workDir: string, source: ReportsSource): void {
+export function prepareWorkDir(workDir: string, source: ReportsSource, project: WorkDirOptions = {}): void {
   for (const entry of [...PROJECT_ENTRIES, "sources", "build"]) fs.rmSync(path.join(workDir, entry), { recursive: true, force: true });
   // Extracts and caches of an earlier build must not leak into this one (another source, or tables since removed).
-  for (const stale of [path.join(".evidence", "template", "static", "data"), path.join(".evidence", "meta")]) {
+  for (const stale of [EXTRACTS_DIR, path.join(".evidence", "meta")]) {
     fs.rmSync(path.join(workDir, stale), { recursive: true, force: true });
   }
   for (const entry of PROJECT_ENTRIES) {
@@ -194,10 +216,60 @@ export function prepareWorkDir(workDir: string, source: ReportsSource): void {
   const target = path.join(workDir, "sources", SOURCE_NAME);
   fs.mkdirSync(target, { recursive: true });
   for (const file of fs.readdirSync(sourceDir)) {
-    if (!/^connection(\..+)?\.yaml$/.test(file)) fs.copyFileSync(path.join(sourceDir, file), path.join(target, file));
+    if (!/^connection(\..+)?\.yaml$/.test(file) && !(project.excludeSources ?? []).includes(path.basename(file, ".sql"))) fs.copyFileSync(path.join(sourceDir, file), path.join(target, file));
   }
   const connection = source === "duckdb" ? "connection.yaml" : "connection.bigquery.yaml";
   fs.copyFileSync(path.join(sourceDir, connection), path.join(target, "connection.yaml"));
+  for (const page of project.excludePages ?? []) {
+    const file = path.join(workDir, "pages", page);
+    if (!fs.existsSync(file)) throw new Error(`Cannot leave out the page ${page}: reports/pages/${page} does not exist`);
+    fs.rmSync(file);
+  }
+  if (project.basePath) {
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(project.basePath)) throw new Error(`The base path "${project.basePath}" must look like /editions/2026-08`);
+    const config = path.join(workDir, "evidence.config.yaml");
+    const text = fs.readFileSync(config, "utf8");
+    const pattern = /^(\s*basePath:).*$/m;
+    if (!pattern.test(text)) throw new Error(`${config} has no deployment.basePath line to set`);
+    fs.writeFileSync(config, text.replace(pattern, `$1 "${project.basePath}"`));
+    for (const folder of ["pages", "partials"]) {
+      if (fs.existsSync(path.join(workDir, folder))) rewriteLinksForBasePath(path.join(workDir, folder), project.basePath, folder === "pages");
+    }
+  }
+}
+
+/**
+ * Evidence puts the base path in front of every href and src of a page as written: an expression (`href={row.page}`
+ * becomes `href="/base/{row.page}"`, a double slash before the page's own leading one) and a relative link
+ * (`href="../x/"` becomes `/base/../x/`, outside the base) come out wrong. Rewrite them as site paths under the base,
+ * which Evidence leaves alone: an expression link is a site path such as `/practices/A12345/`, and a relative link of a
+ * page is resolved against the page's own path (partials have none, so only their expressions are rewritten).
+ */
+function rewriteLinksForBasePath(dir: string, basePath: string, arePages: boolean): void {
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".md")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const route = routeOf(path.relative(dir, file).split(path.sep).join("/"));
+    const resolve = (link: string) => {
+      const url = new URL(link, `http://site${route}`);
+      return `${basePath}${url.pathname}${url.search}${url.hash}`;
+    };
+    const relative = /^(?![/#{$]|[A-Za-z][A-Za-z0-9+.-]*:)[^\s"'<>]+$/;
+    let text = fs.readFileSync(file, "utf8");
+    const original = text;
+    text = text.replace(/\b(href|src)=\{([^{}]+)\}/g, (_match, attribute: string, expression: string) => `${attribute}="${basePath}{${expression}}"`);
+    if (arePages) {
+      text = text.replace(/\b(href|src)="([^"{}]*)"/g, (match, attribute: string, link: string) => (relative.test(link) ? `${attribute}="${resolve(link)}"` : match));
+      text = text.replace(/\]\(([^()\s{}]+)\)/g, (match, link: string) => (relative.test(link) ? `](${resolve(link)})` : match));
+    }
+    if (text !== original) fs.writeFileSync(file, text);
+  }
+}
+
+/** The site path of a page file under pages/: "operations.md" → "/operations/", "index.md" → "/". */
+export function routeOf(page: string): string {
+  const route = page.replace(/\.md$/, "").replace(/(^|\/)index$/, "");
+  return route === "" ? "/" : `/${route}/`;
 }
 
 interface StepOptions {

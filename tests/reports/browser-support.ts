@@ -1,0 +1,106 @@
+/**
+ * Test support for the reports browser tests: Debian's Chromium driven by playwright-core over the shared built
+ * site (site.ts), recording for every page opened the requests that leave the site's origin and the console errors.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { Warehouse } from "../../scripts/lib/duckdb";
+import { REPORTS_DIR } from "../../scripts/lib/reports/build";
+import { serveStatic, type StaticServer } from "../../scripts/lib/reports/serve";
+import { builtSite, type BuiltSite } from "./site";
+
+export const CHROMIUM = process.env.GP2GP_CHROMIUM ?? "/usr/bin/chromium";
+export const hasChromium = fs.existsSync(CHROMIUM);
+/** Flags that let Debian's Chromium run headless as root with nothing calling home. */
+export const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+export const SCREENSHOTS = path.join(REPORTS_DIR, ".work", "screenshots");
+
+export interface OpenedPage {
+  page: Page;
+  offOrigin: string[];
+  errors: string[];
+}
+
+/** The built site served on this machine, and a browser opening its pages. */
+export class SiteBrowser {
+  readonly opened: OpenedPage[] = [];
+
+  private constructor(
+    readonly site: BuiltSite,
+    readonly server: StaticServer,
+    private readonly browser: Browser,
+  ) {}
+
+  static async start(): Promise<SiteBrowser> {
+    const site = await builtSite();
+    const server = await serveStatic({ dir: site.siteDir });
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    return new SiteBrowser(site, server, browser);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.server.close();
+  }
+
+  /** Opens a page of the site and records requests leaving the origin and console errors from then on. */
+  async open(route: string): Promise<OpenedPage> {
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const result: OpenedPage = { page, offOrigin: [], errors: [] };
+    const origin = new URL(this.server.url).origin;
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") result.offOrigin.push(request.url());
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error") result.errors.push(message.text());
+    });
+    page.on("pageerror", (error) => result.errors.push(error.message));
+    const response = await page.goto(`${this.server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
+    expect(response?.status(), route).toBe(200);
+    this.opened.push(result);
+    return result;
+  }
+
+  /** A full-page screenshot in reports/.work/screenshots/. */
+  async screenshot(page: Page, name: string): Promise<void> {
+    await page.waitForTimeout(1_500); // charts animate into place
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Rows of a query against the warehouse the site was built from. */
+  async mart<T>(sql: string): Promise<T[]> {
+    const warehouse = await Warehouse.open(this.site.database);
+    try {
+      return await warehouse.rows<T & Record<string, unknown>>(sql);
+    } finally {
+      warehouse.close();
+    }
+  }
+}
+
+/**
+ * Picks an option of an Evidence dropdown: a combobox opening a searchable list that renders only the options in
+ * view, so the option is searched for first.
+ */
+export async function choose(page: Page, dropdown: string, option: string): Promise<void> {
+  await page.getByRole("combobox", { name: dropdown, exact: true }).click();
+  await page.locator("[data-cmdk-input]").fill(option);
+  await page.getByRole("option", { name: option, exact: true }).click();
+  await page.keyboard.press("Escape");
+  // the list closes with an animation: the next dropdown must not find this one's search box
+  await expect.poll(() => page.locator("[data-cmdk-input]").count()).toBe(0);
+}

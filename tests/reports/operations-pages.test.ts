@@ -1,0 +1,196 @@
+/**
+ * The operations and report-mart pages, the transfer-level (internal) pages, the data dictionary and the national
+ * page's additions, in a headless Chromium over the shared test build (tests/reports/site.ts): each shows a figure
+ * equal to its mart's, a selector re-queries in the browser, and nothing is requested outside the site's origin or
+ * logged as a console error. Screenshots go to reports/.work/screenshots/.
+ *
+ * Needs /usr/bin/chromium (`apt-get install -y chromium`); without it the test is skipped and says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { CHROMIUM, choose, hasChromium, SiteBrowser } from "./browser-support";
+import { SITE_LIMITS } from "./site";
+
+if (!hasChromium) {
+  process.stderr.write(`\noperations pages browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium).\n\n`);
+  describe("operations pages in a browser", () => {
+    it.skip(`is skipped: no Chromium at ${CHROMIUM}`, () => undefined);
+  });
+}
+
+const asNumber = (text: string | null) => Number((text ?? "").replace(/[,£%]/g, ""));
+const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
+const headlineNumber = (page: Page, id: string) => () => headline(page, id).textContent().then(asNumber);
+
+describe.runIf(hasChromium)("operations pages in a browser", () => {
+  let browser: SiteBrowser;
+
+  beforeAll(async () => {
+    browser = await SiteBrowser.start();
+  }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const open = (route: string) => browser.open(route);
+  const screenshot = (page: Page, name: string) => browser.screenshot(page, name);
+  async function one<T>(sql: string): Promise<T> {
+    const [row] = await browser.mart<T>(sql);
+    expect(row, sql).toBeDefined();
+    return row as T;
+  }
+
+  it("shows the supplier pathway outcomes of the latest month, and re-counts them at another cutoff", async () => {
+    const at = (cutoff: number) =>
+      one<{ transfers: number }>(
+        `select sum(transfer_count) as transfers from gp2gp_marts.supplier_pathway_outcomes
+         where cutoff_days = ${cutoff} and date_trunc('month', request_date) = (select max(date_trunc('month', request_date)) from gp2gp_marts.supplier_pathway_outcomes)`,
+      );
+    const { page } = await open("/operations/supplier-pathways/");
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(14)).transfers));
+    const [top] = await browser.mart<{ requesting_supplier: string }>(
+      `select requesting_supplier from gp2gp_marts.supplier_pathway_outcomes where cutoff_days = 14
+       and date_trunc('month', request_date) = (select max(date_trunc('month', request_date)) from gp2gp_marts.supplier_pathway_outcomes)
+       group by requesting_supplier, sending_supplier order by sum(transfer_count) desc limit 1`,
+    );
+    await expect.poll(() => page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first().locator("td").first().textContent()).toContain(top!.requesting_supplier);
+    await screenshot(page, "operations-supplier-pathways");
+    await choose(page, "Cutoff", "0 days (daily report)");
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(0)).transfers));
+  });
+
+  it("shows the daily technical failure rate with its alert days and settings, per cutoff", async () => {
+    const alerts = (cutoff: number) =>
+      one<{ alert_days: number; threshold: number }>(
+        `select count(*) filter (where is_alert) as alert_days, max(alert_threshold_percent) as threshold from gp2gp_marts.technical_failure_rate_daily
+         where cutoff_days = ${cutoff} and requesting_supplier = 'All' and sending_supplier = 'All'`,
+      );
+    const latest = await one<{ technical_failure_count: number }>(
+      `select technical_failure_count from gp2gp_marts.technical_failure_rate_daily
+       where cutoff_days = 0 and requesting_supplier = 'All' and sending_supplier = 'All' and is_final order by request_date desc limit 1`,
+    );
+    const { page } = await open("/operations/technical-failure-rate/");
+    await expect.poll(headlineNumber(page, "rate-latest-failures"), { timeout: 30_000 }).toBe(Number(latest.technical_failure_count));
+    const zero = await alerts(0);
+    await expect.poll(headlineNumber(page, "rate-alert-days")).toBe(Number(zero.alert_days));
+    await expect.poll(() => page.locator("[data-alert-settings]").textContent()).toContain(`threshold ${Number(zero.threshold)}%`);
+    await screenshot(page, "operations-technical-failure-rate");
+    await choose(page, "Cutoff", "2 days (weekly report)");
+    await expect.poll(headlineNumber(page, "rate-alert-days"), { timeout: 30_000 }).toBe(Number((await alerts(2)).alert_days));
+  });
+
+  it("shows the transfers of the latest day hour by hour", async () => {
+    const day = await one<{ transfers: number; technical: number }>(
+      `select sum(transfer_count) as transfers, sum(technical_failure_count) as technical from gp2gp_marts.transfers_by_hour
+       where cutoff_days = 0 and cast(request_hour as date) = (select max(cast(request_hour as date)) from gp2gp_marts.transfers_by_hour)`,
+    );
+    const { page } = await open("/operations/transfers-by-hour/");
+    await expect.poll(headlineNumber(page, "hour-transfers"), { timeout: 30_000 }).toBe(Number(day.transfers));
+    await expect.poll(headlineNumber(page, "hour-technical-failures")).toBe(Number(day.technical));
+    await screenshot(page, "operations-transfers-by-hour");
+  });
+
+  it("shows the error codes with their meanings", async () => {
+    const code = await one<{ error_code: number; description: string; transfers: number }>(
+      `select error_code, description, transfer_count as transfers from gp2gp_marts.error_code_summary
+       where cutoff_days = 14 and request_month = (select max(request_month) from gp2gp_marts.error_code_summary) and description is not null
+       order by transfer_count desc, error_code limit 1`,
+    );
+    const { page } = await open("/operations/error-codes/");
+    const first = page.locator("figure", { hasText: "Table 2:" }).locator("tr:has(td)").first();
+    await expect.poll(() => first.textContent(), { timeout: 30_000 }).toContain(code.description);
+    expect(asNumber(await first.locator("td").nth(5).textContent())).toBe(Number(code.transfers));
+    await screenshot(page, "operations-error-codes");
+  });
+
+  it("shows integration times with records integrated late and never integrated", async () => {
+    const month = await one<{ late: number; never: number }>(
+      `select sum(integrated_late_count) as late, sum(not_integrated_within_14_days_count) as never from gp2gp_marts.sicbl_integration_times
+       where cutoff_days = 14 and request_month = (select max(request_month) from gp2gp_marts.sicbl_integration_times)`,
+    );
+    const { page } = await open("/operations/integration-times/");
+    await expect.poll(headlineNumber(page, "integrated-late"), { timeout: 30_000 }).toBe(Number(month.late));
+    await expect.poll(headlineNumber(page, "never-integrated")).toBe(Number(month.never));
+    await screenshot(page, "operations-integration-times");
+  });
+
+  it("shows the impact estimate with the assumptions used", async () => {
+    const latest = await one<{ cost: number; hours_per_record: number; cost_per_hour: number }>(
+      `select estimated_staff_cost_gbp as cost, hours_per_paper_record as hours_per_record, cost_per_hour_gbp as cost_per_hour
+       from gp2gp_marts.impact_monthly where is_final order by metric_month desc limit 1`,
+    );
+    const { page } = await open("/operations/impact/");
+    await expect.poll(headlineNumber(page, "impact-staff-cost"), { timeout: 30_000 }).toBe(Math.round(Number(latest.cost)));
+    await expect.poll(() => page.locator("[data-impact-assumptions]").textContent()).toContain(`${Number(latest.hours_per_record)} staff hours per paper record; £${Number(latest.cost_per_hour)} per staff hour`);
+    await screenshot(page, "operations-impact");
+  });
+
+  it("lists the transfer-level technical failures with conversation IDs and ASIDs (internal pages)", async () => {
+    const day = await one<{ failures: number; conversation_id: string; sending_practice_asid: string | null }>(
+      `select count(*) over () as failures, conversation_id, sending_practice_asid from gp2gp_marts.technical_failures
+       where cutoff_days = 0 and request_date = (select max(request_date) from gp2gp_marts.technical_failures where cutoff_days = 0)
+       order by date_requested, conversation_id limit 1`,
+    );
+    const { page } = await open("/operations/transfers/technical-failures/");
+    await expect.poll(headlineNumber(page, "transfer-failures"), { timeout: 30_000 }).toBe(Number(day.failures));
+    const first = page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first();
+    await expect.poll(() => first.textContent()).toContain(day.conversation_id);
+    if (day.sending_practice_asid) expect(await first.textContent()).toContain(day.sending_practice_asid);
+    await screenshot(page, "operations-transfers-technical-failures");
+
+    const chase = await one<{ n: number }>(
+      `select count(*) as n from gp2gp_marts.transfers_live
+       where is_open and age_hours < 336 and (breaks_core_ehr_sent_sla or breaks_integration_sla or breaks_activity_sla)`,
+    );
+    const { page: chasePage } = await open("/operations/transfers/to-chase/");
+    await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: 30_000 }).toBe(Number(chase.n));
+  });
+
+  it("shows the national technical failure trend, impact and supplier pathways on the home page", async () => {
+    const latest = await one<{ hours: number }>(`select estimated_staff_hours as hours from gp2gp_marts.impact_monthly where is_final order by metric_month desc limit 1`);
+    const { page } = await open("/");
+    await expect.poll(() => page.locator("[data-national-impact]").textContent(), { timeout: 30_000 }).toContain(Number(latest.hours).toLocaleString("en-GB"));
+    await expect.poll(() => page.locator("figure", { hasText: "Table 4:" }).locator("tr:has(td)").count()).toBeGreaterThan(0);
+    await screenshot(page, "home-operations");
+  });
+
+  it("shows the data dictionary and lineage generated from the graph, and the data quality freshness", async () => {
+    const { page } = await open("/data-dictionary/");
+    const transfers = page.locator(`[data-dataset="gp2gp_marts.transfers"]`);
+    await expect.poll(() => transfers.locator("caption").textContent()).toBe("Columns of gp2gp_marts.transfers");
+    expect(await transfers.locator("td code", { hasText: /^conversation_id$/ }).count()).toBe(1);
+    await page.locator(`[data-dataset="gp2gp_marts.national_metrics_monthly"] [data-upstream] a`).first().click();
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toMatch(/^#dataset-gp2gp_/);
+    await screenshot(page, "data-dictionary");
+
+    const { page: lineage } = await open("/data-dictionary/lineage/");
+    expect(await lineage.locator("svg.gp2gp-lineage rect").count()).toBeGreaterThan(20);
+    await screenshot(lineage, "data-dictionary-lineage");
+
+    const { page: quality } = await open("/data-quality/");
+    await expect.poll(() => quality.locator("figure", { hasText: "Table 5:" }).textContent(), { timeout: 30_000 }).toContain("Latest GP2GP message loaded");
+  });
+
+  it("shows on the data quality page the latest run's assertion results as the runner recorded them", async () => {
+    const latest = await one<{ passed: number; failed: number; skipped: number }>(
+      `select count(*) filter (where status = 'passed') as passed, count(*) filter (where status = 'failed') as failed,
+       count(*) filter (where status = 'skipped') as skipped
+       from gp2gp_marts.run_assertion_results
+       where run_id = (select run_id from gp2gp_marts.run_assertion_results order by run_started_at desc limit 1)`,
+    );
+    expect(Number(latest.passed)).toBeGreaterThan(0);
+    const { page } = await open("/data-quality/");
+    const figure = (name: string) => () => page.locator(`[data-latest-assertion-run] [data-${name}]`).textContent().then(asNumber);
+    await expect.poll(figure("passed"), { timeout: 30_000 }).toBe(Number(latest.passed));
+    expect([await figure("failed")(), await figure("skipped")()]).toEqual([Number(latest.failed), Number(latest.skipped)]);
+    await expect.poll(() => page.locator("figure", { hasText: "Table 6:" }).locator("tr:has(td)").count()).toBeGreaterThan(0);
+    await screenshot(page, "data-quality");
+  });
+
+  it("requested nothing outside the site's origin and logged no console error", () => {
+    expect(browser.opened.length).toBeGreaterThanOrEqual(11);
+    expect(browser.opened.flatMap((p) => p.offOrigin)).toEqual([]);
+    expect(browser.opened.flatMap((p) => p.errors)).toEqual([]);
+  });
+});
