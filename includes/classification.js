@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.DECISION_LIST = exports.fatalSenderErrorCodes = exports.cutoffs = void 0;
+exports.DECISION_LIST = exports.firstBuildBatches = exports.fatalSenderErrorCodes = exports.cutoffs = void 0;
 exports.windows = windows;
 exports.windowClosesAt = windowClosesAt;
 exports.inWindow = inWindow;
@@ -11,6 +11,8 @@ exports.deleteInScope = deleteInScope;
 exports.recordProgress = recordProgress;
 exports.finaliseClosedWindows = finaliseClosedWindows;
 exports.roundedSeconds = roundedSeconds;
+exports.batchFilter = batchFilter;
+exports.insertRemainingBatches = insertRemainingBatches;
 exports.decisionRule = decisionRule;
 exports.outcomeOf = outcomeOf;
 exports.firstChangedDay = firstChangedDay;
@@ -97,6 +99,25 @@ function roundedSeconds(micros) {
     const whole = engine_1.sql.intDiv(clamped, "1000000");
     const remainder = engine_1.sql.mod(clamped, "1000000");
     return `(${whole} + case when ${remainder} > 500000 or (${remainder} = 500000 and ${engine_1.sql.mod(whole, "2")} = 1) then 1 else 0 end)`;
+}
+/**
+ * Batched first build (DuckDB only): numbering every message of every conversation in one statement does not fit
+ * DuckDB's bounded memory at national scale, so the first build (and a full refresh) of the message-numbering steps
+ * builds one bucket of conversations in its query and inserts the others in its post-operation, one statement each,
+ * before the progress is recorded. A conversation's rows all fall in one bucket, so the result is the same. 1 (always
+ * on BigQuery): one statement, no filter.
+ */
+exports.firstBuildBatches = engine_1.sql.engine === "duckdb" ? config_1.vars.first_build_batches : 1;
+/** `keyword` (where/and) and the condition keeping bucket `bucket` of a batched first build; "" when not batched. */
+function batchFilter(bucket, keyword, column = "conversation_id") {
+    return exports.firstBuildBatches > 1 ? `${keyword} ${engine_1.sql.hashBucket(column, exports.firstBuildBatches)} = ${bucket}` : "";
+}
+/**
+ * First-build post-operation: insert buckets 1 to N-1 into `self`, one statement each (each ends with ";"), from
+ * `query(bucket)`; "" when not batched. Put before recordProgress in the same post-operation.
+ */
+function insertRemainingBatches(self, query) {
+    return Array.from({ length: exports.firstBuildBatches - 1 }, (_, i) => `insert into ${self} by name select * from (${query(i + 1)});\n`).join("");
 }
 /**
  * The §5.2 decision list, first matching rule first. Conditions are SQL over the §4.2 predicate columns of

@@ -100,6 +100,28 @@ export function roundedSeconds(micros: string): string {
 }
 
 /**
+ * Batched first build (DuckDB only): numbering every message of every conversation in one statement does not fit
+ * DuckDB's bounded memory at national scale, so the first build (and a full refresh) of the message-numbering steps
+ * builds one bucket of conversations in its query and inserts the others in its post-operation, one statement each,
+ * before the progress is recorded. A conversation's rows all fall in one bucket, so the result is the same. 1 (always
+ * on BigQuery): one statement, no filter.
+ */
+export const firstBuildBatches: number = sql.engine === "duckdb" ? vars.first_build_batches : 1;
+
+/** `keyword` (where/and) and the condition keeping bucket `bucket` of a batched first build; "" when not batched. */
+export function batchFilter(bucket: number, keyword: "where" | "and", column = "conversation_id"): string {
+  return firstBuildBatches > 1 ? `${keyword} ${sql.hashBucket(column, firstBuildBatches)} = ${bucket}` : "";
+}
+
+/**
+ * First-build post-operation: insert buckets 1 to N-1 into `self`, one statement each (each ends with ";"), from
+ * `query(bucket)`; "" when not batched. Put before recordProgress in the same post-operation.
+ */
+export function insertRemainingBatches(self: string, query: (bucket: number) => string): string {
+  return Array.from({ length: firstBuildBatches - 1 }, (_, i) => `insert into ${self} by name select * from (${query(i + 1)});\n`).join("");
+}
+
+/**
  * The §5.2 decision list, first matching rule first. Conditions are SQL over the §4.2 predicate columns of
  * transfer_outcomes; the rule ids follow the spec's numbering (4a-4e are the COPC branch).
  */

@@ -80,6 +80,12 @@ export const varsSchema = z.object({
    * Publish gate: "true" runs the assertions tagged gate with the graph (a failing gate fails the run); "false"
    * compiles them disabled, so only `gp2gp export report` and publishing evaluate them (scripts/lib/gate.ts).
    */
+  /**
+   * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in this many
+   * batches of conversations (a hash of conversation_id), one statement each, so that each fits DuckDB's bounded
+   * memory; 12 makes a batch about one month of national data. 1: one statement. BigQuery never batches.
+   */
+  first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(12),
   gate_in_run: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 

@@ -21,6 +21,17 @@ describe("compile", () => {
     expect(staged(bq)).not.toContain("try_cast(");
   });
 
+  it("batches the first build of the message-numbering steps on DuckDB only", async () => {
+    const [duck, bq] = await Promise.all([compileProject({ engine: "duckdb" }), compileProject({ engine: "bigquery", vars: { first_build_batches: "4" } })]);
+    const step = (g: typeof duck) => g.tables.find((t) => t.target.name === "message_positions")!;
+    expect(step(duck).query).toContain("(hash(conversation_id) % 12) = 0");
+    expect(step(duck).incrementalQuery).not.toContain("hash(");
+    expect(step(duck).incrementalPostOps!.join("")).not.toContain("insert into `gp2gp-insights.gp2gp_correlated.message_positions`");
+    for (const sql of [step(bq).query, step(bq).incrementalQuery!, ...step(bq).postOps!]) {
+      expect(sql).not.toMatch(/farm_fingerprint|insert into `[^`]+\.message_positions`/);
+    }
+  });
+
   it("stops on a bad var with a message naming it", async () => {
     await expect(compileProject({ engine: "duckdb", vars: { cutoff_days: "0;x" } })).rejects.toThrow(CompilationError);
     await expect(compileProject({ engine: "duckdb", vars: { cutoff_days: "0;x" } })).rejects.toThrow(/var "cutoff_days"/);

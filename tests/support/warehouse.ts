@@ -86,13 +86,16 @@ export async function insertReference(
 }
 
 /** Runs the graph (or a selection) on the warehouse; throws with the failures when anything failed. */
-export async function runGraph(warehouse: Warehouse, options: { fullRefresh?: boolean; selection?: Selection; allowFailures?: boolean } = {}): Promise<RunSummary> {
+export async function runGraph(
+  warehouse: Warehouse,
+  options: { fullRefresh?: boolean; selection?: Selection; allowFailures?: boolean; graph?: CompiledGraph } = {},
+): Promise<RunSummary> {
   const reporter = new SilentReporter();
   const summary = await runPipeline({
     engine: "duckdb",
     database: warehouse.path,
     warehouse,
-    graph: await duckdbGraph(),
+    graph: options.graph ?? (await duckdbGraph()),
     reporter,
     fullRefresh: options.fullRefresh,
     selection: options.selection,
