@@ -508,6 +508,7 @@ function htmlPage(title: string, body: string, head = ""): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)} - GP2GP transfer insights</title>
 ${head}<style>${PAGE_STYLE}</style>
 </head>
