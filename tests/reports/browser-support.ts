@@ -4,12 +4,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { REPORTS_DIR } from "../../scripts/lib/reports/build";
 import { serveStatic, type StaticServer } from "../../scripts/lib/reports/serve";
-import { builtSite, type BuiltSite } from "./site";
+import { builtSite, SITE_LIMITS, type BuiltSite } from "./site";
 
 export const CHROMIUM = process.env.GP2GP_CHROMIUM ?? "/usr/bin/chromium";
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -31,36 +31,38 @@ export interface OpenedPage {
   errors: string[];
 }
 
-/** The built site served on this machine, and a browser opening its pages. */
+/** The built site served on this machine, and a browser opening its pages (after `start`). */
 export class SiteBrowser {
   readonly opened: OpenedPage[] = [];
+  private started?: { site: BuiltSite; server: StaticServer; browser: Browser };
 
-  private constructor(
-    readonly site: BuiltSite,
-    readonly server: StaticServer,
-    private readonly browser: Browser,
-  ) {}
-
-  static async start(): Promise<SiteBrowser> {
+  /** Builds (or reuses) the shared test site, serves it and launches Chromium. */
+  async start(): Promise<void> {
     const site = await builtSite();
     const server = await serveStatic({ dir: site.siteDir });
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    return new SiteBrowser(site, server, browser);
+    this.started = { site, server, browser };
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
-    await this.server.close();
+    await this.started?.browser.close();
+    await this.started?.server.close();
+  }
+
+  private get state(): { site: BuiltSite; server: StaticServer; browser: Browser } {
+    if (!this.started) throw new Error("The site browser has not started (its beforeAll failed or has not run)");
+    return this.started;
   }
 
   /** Opens a page of the site and records requests leaving the origin and console errors from then on. */
   async open(route: string): Promise<OpenedPage> {
-    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const { browser, server } = this.state;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
     const result: OpenedPage = { page, offOrigin: [], errors: [] };
-    const origin = new URL(this.server.url).origin;
+    const origin = new URL(server.url).origin;
     page.on("request", (request) => {
       const url = new URL(request.url());
       if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") result.offOrigin.push(request.url());
@@ -69,7 +71,7 @@ export class SiteBrowser {
       if (message.type() === "error") result.errors.push(message.text());
     });
     page.on("pageerror", (error) => result.errors.push(error.message));
-    const response = await page.goto(`${this.server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
+    const response = await page.goto(`${server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
     expect(response?.status(), route).toBe(200);
     this.opened.push(result);
     return result;
@@ -83,7 +85,7 @@ export class SiteBrowser {
 
   /** Rows of a query against the warehouse the site was built from. */
   async mart<T>(sql: string): Promise<T[]> {
-    const warehouse = await Warehouse.open(this.site.database);
+    const warehouse = await Warehouse.open(this.state.site.database);
     try {
       return await warehouse.rows<T & Record<string, unknown>>(sql);
     } finally {
@@ -104,3 +106,29 @@ export async function choose(page: Page, dropdown: string, option: string): Prom
   // the list closes with an animation: the next dropdown must not find this one's search box
   await expect.poll(() => page.locator("[data-cmdk-input]").count()).toBe(0);
 }
+
+/**
+ * A describe block over the shared built site in Debian's Chromium: the body's tests use `browser`, started before
+ * them and closed after. Without Chromium the block is skipped and says so (`apt-get install -y chromium`; .ci/run
+ * installs it).
+ */
+export function describeInBrowser(name: string, body: (browser: SiteBrowser) => void): void {
+  if (!hasChromium) {
+    process.stderr.write(`\n${name}: SKIPPED, no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does).\n\n`);
+    describe(name, () => {
+      it.skip(`is skipped: no Chromium at ${CHROMIUM} (install it with apt-get install -y chromium)`, () => undefined);
+    });
+    return;
+  }
+  describe(name, () => {
+    const browser = new SiteBrowser();
+    beforeAll(() => browser.start(), (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
+    afterAll(() => browser.close());
+    body(browser);
+  });
+}
+
+/** A headline figure of a page (`data-headline="<id>"`). */
+export const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
+/** A figure as shown ("1,234", "£5", "12.3%") as a number. */
+export const asNumber = (text: string | null) => Number((text ?? "").replace(/[,£%]/g, ""));

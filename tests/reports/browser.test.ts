@@ -7,38 +7,14 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the test is skipped and
  * says so.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { CHROMIUM, choose, hasChromium, SiteBrowser } from "./browser-support";
-import { SITE_LIMITS } from "./site";
+import { asNumber, choose, describeInBrowser, headline } from "./browser-support";
 
-if (!hasChromium) {
-  process.stderr.write(`\nreports browser test SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does).\n\n`);
-}
-
-if (!hasChromium) {
-  describe("reports in a browser", () => {
-    it.skip(`is skipped: no Chromium at ${CHROMIUM} (install it with apt-get install -y chromium)`, () => undefined);
-  });
-}
-
-describe.runIf(hasChromium)("reports in a browser", () => {
-  let browser: SiteBrowser;
-
-  beforeAll(async () => {
-    browser = await SiteBrowser.start();
-  }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+describeInBrowser("reports in a browser", (browser) => {
   const open = (route: string) => browser.open(route);
   const screenshot = (page: Page, name: string) => browser.screenshot(page, name);
   const mart = <T,>(sql: string) => browser.mart<T>(sql);
-
-  const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
-  const asNumber = (text: string | null) => Number((text ?? "").replace(/,/g, ""));
 
   it("shows the latest final month's national figures from the mart on the home page", async () => {
     const { page } = await open("/");

@@ -6,33 +6,13 @@
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); without it the test is skipped and says so.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { CHROMIUM, choose, hasChromium, SiteBrowser } from "./browser-support";
-import { SITE_LIMITS } from "./site";
+import { asNumber, choose, describeInBrowser, headline } from "./browser-support";
 
-if (!hasChromium) {
-  process.stderr.write(`\noperations pages browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium).\n\n`);
-  describe("operations pages in a browser", () => {
-    it.skip(`is skipped: no Chromium at ${CHROMIUM}`, () => undefined);
-  });
-}
-
-const asNumber = (text: string | null) => Number((text ?? "").replace(/[,£%]/g, ""));
-const headline = (page: Page, id: string) => page.locator(`[data-headline="${id}"] .gp2gp-headline-value`);
 const headlineNumber = (page: Page, id: string) => () => headline(page, id).textContent().then(asNumber);
 
-describe.runIf(hasChromium)("operations pages in a browser", () => {
-  let browser: SiteBrowser;
-
-  beforeAll(async () => {
-    browser = await SiteBrowser.start();
-  }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+describeInBrowser("operations pages in a browser", (browser) => {
   const open = (route: string) => browser.open(route);
   const screenshot = (page: Page, name: string) => browser.screenshot(page, name);
   async function one<T>(sql: string): Promise<T> {

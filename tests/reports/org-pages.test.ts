@@ -8,17 +8,9 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); without it the tests are skipped and say so.
  */
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { SITE_LIMITS } from "./site";
-import { CHROMIUM, choose, hasChromium, SiteBrowser } from "./browser-support";
-
-if (!hasChromium) {
-  process.stderr.write(`\nreports organisation pages test SKIPPED: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\`.\n\n`);
-  describe("organisation pages in a browser", () => {
-    it.skip(`is skipped: no Chromium at ${CHROMIUM} (install it with apt-get install -y chromium)`, () => undefined);
-  });
-}
+import { choose, describeInBrowser } from "./browser-support";
 
 /** The data rows of the captioned table whose caption starts with `caption` (Evidence renders rows in the browser). */
 const rowsOf = (page: Page, caption: string): Locator => page.locator("figure.gp2gp-figure", { hasText: caption }).locator("tr:has(td):visible");
@@ -29,17 +21,8 @@ const percent1 = (value: unknown) => (value === null ? "n/a" : `${Number(value).
 const csvPercent = (value: unknown) => (value === null ? "n/a" : `${Number(value)}%`);
 const NEWEST = "qualify metric_month = max(metric_month) over ()";
 
-describe.runIf(hasChromium)("organisation pages in a browser", () => {
-  let site: SiteBrowser;
+describeInBrowser("organisation pages in a browser", (site) => {
   const mart = <T>(sql: string) => site.mart<T>(sql);
-
-  beforeAll(async () => {
-    site = await SiteBrowser.start();
-  }, (SITE_LIMITS.sources + SITE_LIMITS.build + 360) * 1000);
-
-  afterAll(async () => {
-    await site?.close();
-  });
 
   it("shows a region's ICBs worst first, compares it with England, and is linked from its ICBs", async () => {
     const [region] = await mart<{ region_ods_code: string; region_name: string }>(
