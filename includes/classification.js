@@ -7,11 +7,13 @@ exports.inWindow = inWindow;
 exports.processedSequence = processedSequence;
 exports.processedWatermark = processedWatermark;
 exports.inScope = inScope;
+exports.messagesInScope = messagesInScope;
 exports.deleteInScope = deleteInScope;
 exports.recordProgress = recordProgress;
 exports.finaliseClosedWindows = finaliseClosedWindows;
 exports.roundedSeconds = roundedSeconds;
 exports.batchFilter = batchFilter;
+exports.messagesBatchFilter = messagesBatchFilter;
 exports.insertRemainingBatches = insertRemainingBatches;
 exports.decisionRule = decisionRule;
 exports.outcomeOf = outcomeOf;
@@ -66,13 +68,29 @@ function processedSequence(progressRef, model) {
 function processedWatermark(progressRef, model) {
     return `(select max(data_watermark_at) from ${progressRef} where model = '${model}')`;
 }
-/** The conversations `model` recomputes in an incremental run. */
-function inScope(conversationsRef, progressRef, model, column = "conversation_id") {
-    return `${column} in (select conversation_id from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`;
+/**
+ * The conversations `model` recomputes in an incremental run, as a condition on a table that carries
+ * conversation_number (`alias` qualifies it). Steps select and delete by conversation_number rather than
+ * conversation_id: numbers follow the order conversations first appeared in, and rows are written in that order (a
+ * batched first build writes one range of numbers per batch, a daily run appends the conversations it refreshed), so
+ * the range of the refreshed conversations' numbers (about the last month of conversations) lets DuckDB skip every
+ * older block of the table instead of reading all history. A conversation keeps its number in incremental runs; only
+ * rebuilding `conversations` renumbers, and that puts every conversation in scope.
+ */
+function inScope(conversationsRef, progressRef, model, alias = "", key = "conversation_number") {
+    return `${alias ? `${alias}.` : ""}${key} in (select ${key} from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`;
+}
+/**
+ * inScope for the staged messages, which are kept in load order and carry no conversation_number: the refreshed
+ * conversations' messages, read from the earliest load holding one of them (conversations.first_load_id) on.
+ */
+function messagesInScope(conversationsRef, progressRef, model, alias = "") {
+    return (`${inScope(conversationsRef, progressRef, model, alias, "conversation_id")} ` +
+        `and ${alias ? `${alias}.` : ""}load_id >= (select min(first_load_id) from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`);
 }
 /** Incremental pre-operation: drop the step's rows of the conversations it recomputes (they are inserted again). */
-function deleteInScope(self, conversationsRef, progressRef, model) {
-    return `delete from ${self} where ${inScope(conversationsRef, progressRef, model)}`;
+function deleteInScope(self, conversationsRef, progressRef, model, key = "conversation_number") {
+    return `delete from ${self} where ${inScope(conversationsRef, progressRef, model, "", key)}`;
 }
 /** Post-operation of every build: record the latest refresh processed, and the data watermark. */
 function recordProgress(progressRef, conversationsRef, stagedRef, model) {
@@ -103,18 +121,40 @@ function roundedSeconds(micros) {
 /**
  * Batched first build (DuckDB only): numbering every message of every conversation in one statement does not fit
  * DuckDB's bounded memory at national scale, so the first build (and a full refresh) of the message-numbering steps
- * builds one bucket of conversations in its query and inserts the others in its post-operation, one statement each,
- * before the progress is recorded. A conversation's rows all fall in one bucket, so the result is the same. 1 (always
- * on BigQuery): one statement, no filter.
+ * builds one batch of conversations in its query and inserts the others in its post-operation, one statement each,
+ * before the progress is recorded. A batch is a range of conversation_number (conversations in the order they first
+ * appeared), so each batch's rows are written together and later incremental runs can skip them (see inScope); a
+ * conversation's rows all fall in one batch, so the result is the same. 1 (always on BigQuery): one statement, no
+ * filter.
  */
 exports.firstBuildBatches = engine_1.sql.engine === "duckdb" ? config_1.vars.first_build_batches : 1;
-/** `keyword` (where/and) and the condition keeping bucket `bucket` of a batched first build; "" when not batched. */
-function batchFilter(bucket, keyword, column = "conversation_id") {
-    return exports.firstBuildBatches > 1 ? `${keyword} ${engine_1.sql.hashBucket(column, exports.firstBuildBatches)} = ${bucket}` : "";
+/**
+ * `keyword` (where/and) and the condition keeping batch `batch` (0-based) of a batched first build, on a table that
+ * carries conversation_number (`alias` qualifies it); "" when not batched.
+ */
+function batchFilter(conversationsRef, batch, keyword, alias = "") {
+    if (exports.firstBuildBatches <= 1)
+        return "";
+    return `${keyword} ${batchOf(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef)} = ${batch}`;
 }
 /**
- * First-build post-operation: insert buckets 1 to N-1 into `self`, one statement each (each ends with ";"), from
- * `query(bucket)`; "" when not batched. Put before recordProgress in the same post-operation.
+ * batchFilter for the staged messages (load order, no conversation_number): the batch's conversations' messages,
+ * read from the earliest load holding one of them on; "" when not batched.
+ */
+function messagesBatchFilter(conversationsRef, batch, keyword, alias = "") {
+    if (exports.firstBuildBatches <= 1)
+        return "";
+    const p = alias ? `${alias}.` : "";
+    return (`${keyword} ${p}load_id >= ` +
+        `(select min(first_load_id) from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch})`);
+}
+/** The batch (0 to firstBuildBatches - 1) of a conversation_number: equal ranges of 1..max(conversation_number). */
+function batchOf(number, conversationsRef) {
+    return engine_1.sql.intDiv(`(${number} - 1) * ${exports.firstBuildBatches}`, `(select greatest(max(conversation_number), 1) from ${conversationsRef})`);
+}
+/**
+ * First-build post-operation: insert batches 1 to N-1 into `self`, one statement each (each ends with ";"), from
+ * `query(batch)`; "" when not batched. Put before recordProgress in the same post-operation.
  */
 function insertRemainingBatches(self, query) {
     return Array.from({ length: exports.firstBuildBatches - 1 }, (_, i) => `insert into ${self} by name select * from (${query(i + 1)});\n`).join("");

@@ -46,6 +46,7 @@ const ERROR_STRING_COLUMNS = {
     unique_sender_errors: "Distinct error codes of the request acknowledgements, written as unique_final_errors.",
     unique_intermediate_errors: "Distinct error codes of the large-message (COPC) fragment acknowledgements, written as unique_final_errors.",
 };
+const CONVERSATION_NUMBER = "The conversation's number (conversations.conversation_number): incremental runs find a conversation's rows by it, reading only the blocks of the table that hold recent conversations.";
 const REPORT_CUTOFF = "Classification cutoff in days of the transfers counted (one of the cutoff_days var).";
 const PROVISIONAL_COUNT = "How many of the transfers counted are provisional (their cutoff window had not elapsed in the loaded data, transfers.is_final false); their figures may still change.";
 const REQUESTING = organisation("requesting", "requesting (registering)");
@@ -356,6 +357,7 @@ const TABLES = {
     },
     unmatched_acknowledgements: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         ack_position: "Position of the acknowledgement in the conversation's ordering-key order.",
         acked_at: "Time of the acknowledgement.",
         ack_guid: "GUID of the acknowledgement.",
@@ -364,12 +366,14 @@ const TABLES = {
     },
     message_positions: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         load_id: "The load the message came from (with source_row, its key in stg_spine_messages).",
         source_row: "Its row in that load's file.",
         position: "1-based position in the conversation's stable time order (message_at, source_file, source_row).",
     },
     conversations: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: "Whole number given to the conversation when it first appears, in order of started_at (then conversation_id) and kept by incremental runs, so recent conversations have the highest numbers; a full refresh numbers them again from 1. The classification steps keep it on their rows and find a run's conversations by it, so that they read only recent blocks of their tables.",
         started_at: "Time of the conversation's first message (ordering key).",
         first_interaction: "Short name of the first message's interaction; a conversation is a transfer only when it is REQ.",
         first_guid: "GUID of the first message.",
@@ -377,6 +381,7 @@ const TABLES = {
         message_count: "Messages of the conversation loaded so far, from the first request's UTC day on.",
         ignored_message_count: "Messages logged on days before the first request's UTC day: not part of the classification (upstream reads a request day's export and later ones only).",
         last_message_at: "Time of its latest message.",
+        first_load_id: "Earliest load that brought one of its messages (ignored ones included): the steps read the staged messages of a set of conversations from the earliest of these loads on.",
         last_load_id: "Latest load that brought one of its messages.",
         refresh_sequence: "Number of the refresh that last recomputed the conversation (it only grows, a full refresh included); each classification step recomputes the conversations refreshed after the latest refresh it recorded in classification_progress.",
         refreshed_load_id: "Highest load id in the staged messages when the conversation was last recomputed.",
@@ -384,6 +389,7 @@ const TABLES = {
     },
     conversation_windows: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         cutoff_days: "Classification cutoff in days (one of the cutoff_days var); -1 is the live window (every message so far).",
         started_at: "Time of the conversation's first message (the request).",
         prefix_length: "How many of the conversation's messages, in ordering-key order, the window sees.",
@@ -391,6 +397,7 @@ const TABLES = {
     },
     window_messages: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         prefix_length: "The window prefix this copy of the message belongs to.",
         position: "1-based position of the message in ordering-key order (message_at, source_file, source_row).",
         message_at: "Message time (UTC).",
@@ -405,6 +412,7 @@ const TABLES = {
     },
     registered_messages: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         prefix_length: "Window prefix.",
         guid: "The registered GUID.",
         registration_position: "Position of the first copy: the message's place in registration order.",
@@ -420,6 +428,7 @@ const TABLES = {
     },
     acknowledgements: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         prefix_length: "Window prefix.",
         ack_position: "Position of the acknowledgement.",
         acked_at: "Time of the acknowledgement.",
@@ -432,6 +441,7 @@ const TABLES = {
     },
     transfer_outcomes: {
         conversation_id: "GP2GP conversation id.",
+        conversation_number: CONVERSATION_NUMBER,
         prefix_length: "Window prefix the outcome was derived from.",
         request_guid: "GUID of the request.",
         status: "Integrated on time, Process failure, Technical failure or Unclassified failure (spec §5.1).",

@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.parseSpineTime = exports.starExcept = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.hashBucket = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.parseSpineTime = exports.starExcept = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
 exports.helpersFor = helpersFor;
 /**
  * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
@@ -23,12 +23,6 @@ function spineTimeFrom(h, base, zone) {
     const offsetMinutes = `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
         `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
     return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
-}
-/** A bucket count as a SQL literal; refuses anything but a positive whole number. */
-function bucketCount(buckets) {
-    if (!Number.isInteger(buckets) || buckets < 1)
-        throw new Error(`hashBucket: buckets must be a positive whole number, got ${buckets}`);
-    return buckets;
 }
 const bigquery = {
     engine: "bigquery",
@@ -54,7 +48,6 @@ const bigquery = {
     intDiv: (n, d) => `div(${n}, ${d})`,
     mod: (n, d) => `mod(${n}, ${d})`,
     currentTimestamp: () => `current_timestamp()`,
-    hashBucket: (expr, buckets) => `abs(mod(farm_fingerprint(${expr}), ${bucketCount(buckets)}))`,
     arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     countIf: (condition) => `countif(${condition})`,
@@ -99,7 +92,6 @@ const duckdb = {
     intDiv: (n, d) => `(${n} // ${d})`,
     mod: (n, d) => `(${n} % ${d})`,
     currentTimestamp: () => `cast(current_timestamp as timestamp)`,
-    hashBucket: (expr, buckets) => `(hash(${expr}) % ${bucketCount(buckets)})`,
     arrayAggNonNull: (expr, orderBy, elementType) => `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
     emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
     countIf: (condition) => `count(*) filter (where ${condition})`,
@@ -128,4 +120,4 @@ function helpersFor(engine) {
 }
 /** The helpers for the engine this compile targets (the `engine` var). */
 exports.sql = helpersFor(config_1.vars.engine);
-exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.hashBucket = exports.sql.hashBucket, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;

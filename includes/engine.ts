@@ -52,8 +52,6 @@ export interface SqlHelpers {
   mod(numerator: string, denominator: string): string;
   /** The current time as a TIMESTAMP (UTC). */
   currentTimestamp(): string;
-  /** 0 to `buckets` - 1 from a deterministic hash of the STRING `expr` (the same value always in the same bucket). */
-  hashBucket(expr: string, buckets: number): string;
   /** ARRAY_AGG of the non-null values of `expr` in `orderBy` order; an empty array (never NULL) when none. */
   arrayAggNonNull(expr: string, orderBy: string, elementType: "INT64" | "STRING"): string;
   /**
@@ -98,12 +96,6 @@ function spineTimeFrom(h: SqlHelpers, base: string, zone: string): string {
   return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
 }
 
-/** A bucket count as a SQL literal; refuses anything but a positive whole number. */
-function bucketCount(buckets: number): number {
-  if (!Number.isInteger(buckets) || buckets < 1) throw new Error(`hashBucket: buckets must be a positive whole number, got ${buckets}`);
-  return buckets;
-}
-
 const bigquery: SqlHelpers = {
   engine: "bigquery",
   type: (t) => t,
@@ -127,7 +119,6 @@ const bigquery: SqlHelpers = {
   intDiv: (n, d) => `div(${n}, ${d})`,
   mod: (n, d) => `mod(${n}, ${d})`,
   currentTimestamp: () => `current_timestamp()`,
-  hashBucket: (expr, buckets) => `abs(mod(farm_fingerprint(${expr}), ${bucketCount(buckets)}))`,
   arrayAggNonNull: (expr, orderBy, elementType) =>
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
@@ -177,7 +168,6 @@ const duckdb: SqlHelpers = {
   intDiv: (n, d) => `(${n} // ${d})`,
   mod: (n, d) => `(${n} % ${d})`,
   currentTimestamp: () => `cast(current_timestamp as timestamp)`,
-  hashBucket: (expr, buckets) => `(hash(${expr}) % ${bucketCount(buckets)})`,
   arrayAggNonNull: (expr, orderBy, elementType) =>
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
@@ -229,7 +219,6 @@ export const {
   intDiv,
   mod,
   currentTimestamp,
-  hashBucket,
   arrayAggNonNull,
   emptyArray,
   countIf,

@@ -8,7 +8,7 @@ import { datasets } from "../../includes/config";
 
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
-export const DEFAULT_MEMORY_LIMIT = "2500MB";
+export const DEFAULT_MEMORY_LIMIT = "2000MB";
 /** Most a build may spill to `<database>.tmp/` unless GP2GP_DUCKDB_MAX_TEMP_SIZE says otherwise (DuckDB's own default
  * is 90% of the free disk space, which a runaway build fills). */
 export const DEFAULT_MAX_TEMP_SIZE = "20GB";

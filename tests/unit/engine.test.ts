@@ -32,16 +32,6 @@ describe("engine helpers", () => {
     expect(await value(duck.safeCast("'INVALID'", "INT64"))).toBe(null);
   });
 
-  it("hashBucket spreads keys over the buckets 0..n-1", async () => {
-    expect(bq.hashBucket("conversation_id", 12)).toBe("abs(mod(farm_fingerprint(conversation_id), 12))");
-    const buckets = await warehouse.rows<{ bucket: number; n: number }>(
-      `select ${duck.hashBucket("key", 4)} as bucket, count(*) as n from (select 'conversation-' || range as key from range(4000)) group by all order by bucket`,
-    );
-    expect(buckets.map((b) => b.bucket)).toEqual([0, 1, 2, 3]);
-    for (const b of buckets) expect(b.n).toBeGreaterThan(800);
-    expect(() => duck.hashBucket("key", 0)).toThrow(/buckets must be a positive whole number/);
-  });
-
   it("stringLiteral escapes quotes for each engine", async () => {
     expect(bq.stringLiteral("O'Brien \\ x")).toBe("'O\\'Brien \\\\ x'");
     expect(duck.stringLiteral("O'Brien")).toBe("'O''Brien'");
