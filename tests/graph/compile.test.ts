@@ -2,8 +2,11 @@
  * Compile gate: the project compiles offline for both engines with no graph errors, and a bad var stops the
  * compile with a message naming it.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CompilationError, compileProject } from "../../scripts/lib/compile";
+import { COMPILE_CACHE_DIR, CompilationError, compileCacheKey, compileProject, PROJECT_DIR } from "../../scripts/lib/compile";
 
 describe("compile", () => {
   it.each(["duckdb", "bigquery"] as const)("compiles for %s with no graph errors", async (engine) => {
@@ -45,4 +48,61 @@ describe("compile", () => {
     const windows = graph.tables.find((t) => t.target.name === "conversation_windows")!.query;
     expect(windows).toContain("select 1 as cutoff_days union all select 7 union all select -1");
   });
+
+  it("answers an unchanged project from the compile cache with the same graph", async () => {
+    const vars = { cutoff_days: "0;3", metrics_cutoff_days: "3" };
+    const before = fs.existsSync(COMPILE_CACHE_DIR) ? new Set(fs.readdirSync(COMPILE_CACHE_DIR)) : new Set<string>();
+    const first = await compileProject({ engine: "duckdb", vars });
+    const added = fs.readdirSync(COMPILE_CACHE_DIR).filter((name) => !before.has(name));
+    const second = await compileProject({ engine: "duckdb", vars });
+    const uncached = await withEnv("GP2GP_COMPILE_CACHE", "off", () => compileProject({ engine: "duckdb", vars }));
+    expect(second).toEqual(first);
+    expect(uncached).toEqual(first);
+    // the first compile of these vars wrote one entry, unless an earlier run had cached them
+    expect(added.length).toBeLessThanOrEqual(1);
+    expect(fs.readdirSync(COMPILE_CACHE_DIR).some((name) => name.endsWith(".json"))).toBe(true);
+  });
+
+  it("keys the compile cache on the command line and every file Dataform reads", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-compile-key-"));
+    try {
+      const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+      };
+      write("workflow_settings.yaml", "defaultProject: p\n");
+      write("package.json", "{}");
+      write("definitions/a/model.sqlx", "select 1");
+      write("includes/helpers.js", "module.exports = {};");
+      const args = ["compile", dir, "--json"];
+      const keys = [compileCacheKey(args, dir)];
+      expect(compileCacheKey(args, dir)).toBe(keys[0]);
+      keys.push(compileCacheKey([...args, "--vars=engine=bigquery"], dir));
+      write("definitions/a/model.sqlx", "select 2");
+      keys.push(compileCacheKey(args, dir));
+      write("includes/helpers.js", "module.exports = { x: 1 };");
+      keys.push(compileCacheKey(args, dir));
+      write("definitions/b.sqlx", "select 3");
+      keys.push(compileCacheKey(args, dir));
+      write("workflow_settings.yaml", "defaultProject: q\n");
+      keys.push(compileCacheKey(args, dir));
+      write("package.json", '{"dependencies":{}}');
+      keys.push(compileCacheKey(args, dir));
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(compileCacheKey(["compile", PROJECT_DIR], PROJECT_DIR)).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+async function withEnv<T>(name: string, value: string, body: () => Promise<T>): Promise<T> {
+  const previous = process.env[name];
+  process.env[name] = value;
+  try {
+    return await body();
+  } finally {
+    if (previous === undefined) delete process.env[name];
+    else process.env[name] = previous;
+  }
+}
