@@ -10,6 +10,12 @@
  * 2. DuckDB reads that file with its parallel CSV reader and, in one transaction, inserts the rows that pass the
  *    checks into the raw table and the others, with the reason, into the rejected table. `_time` is checked with
  *    the same SQL helper the staged model parses it with, so the two can never disagree.
+ *
+ * Most exports are plain: no quote, no carriage return, no empty or over-long line. Step 2 reads such a file straight
+ * away (gzip included), numbering its rows in file order, while Node checks it is plain, counts its lines and hashes
+ * it; on a plain file one line is one record, so the numbers are the same as step 1's. When Node finds it is not plain,
+ * or DuckDB's strict reader refuses a line (a wrong number of fields), the transaction is rolled back and the file goes
+ * through step 1. Both ways give the same rows, rejects and row numbers, and memory stays bounded.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -90,23 +96,106 @@ function spineHeader(displayPath: string, header: string[]): string[] {
 
 async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: string[], options: LoadSpineOptions) {
   const file = await describeFile(displayPath);
+  const request = { kind: "spine", file, tables: ["spine_messages", "spine_messages_rejected"] } as const;
+  try {
+    return await loadFile(warehouse, { ...request, write: (loadId) => writeDirectly(warehouse, file, header, loadId, options.onProgress) });
+  } catch (error) {
+    // The transaction was rolled back: the file goes through step 1.
+    if (!(error instanceof NotPlain)) throw error;
+  }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
   const normalisedPath = path.join(workDir, "rows.csv");
   let rows = 0;
   try {
     return await loadFile(warehouse, {
-      kind: "spine",
-      file,
-      tables: ["spine_messages", "spine_messages_rejected"],
+      ...request,
       async prepare() {
         rows = await normalise(file, header, normalisedPath, options.onProgress);
       },
-      write: (loadId) => writeRows(warehouse, file, header, normalisedPath, rows, loadId),
+      write: (loadId) => writeNormalised(warehouse, file, header, normalisedPath, rows, loadId),
     });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
+
+/** The file is not plain (see the top of this file), or DuckDB's strict reader refused it: it needs step 1. */
+class NotPlain extends Error {}
+
+/**
+ * Step 2 straight from the file: DuckDB reads it, numbering the rows in file order (a window with an empty OVER
+ * runs in the order of the scan), while Node checks that it is plain and hashes it.
+ */
+async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: string[], loadId: number, onProgress?: (p: SpineProgress) => void): Promise<WrittenCounts> {
+  const columns = header.map((_, i) => `'c${i + 1}': 'varchar'`).join(", ");
+  const source = `(select row_number() over () as source_row, cast(null as varchar) as fault, cast(null as varchar) as raw_line, *
+    from read_csv(${duckdb.stringLiteral(file.absolutePath)}, header = true, auto_detect = false, columns = {${columns}},
+      delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES}))`;
+  const sql = spineInserts(file, header, loadId);
+  const [lines, loaded] = await Promise.all([
+    plainLines(file, onProgress),
+    warehouse.connection.run(sql.valid(source)).then(
+      (result) => result.rowsChanged,
+      () => undefined,
+    ),
+  ]);
+  if (lines === undefined || loaded === undefined) throw new NotPlain();
+  return finishRows(warehouse, file, sql, source, lines - 1, loaded, loadId);
+}
+
+/** Step 2 from the normalised file of step 1. */
+async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: string[], normalisedPath: string, rows: number, loadId: number): Promise<WrittenCounts> {
+  const columnTypes = ["'source_row': 'bigint'", "'fault': 'varchar'", "'raw_line': 'varchar'", ...header.map((_, i) => `'c${i + 1}': 'varchar'`)];
+  const source = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
+    delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
+  const sql = spineInserts(file, header, loadId);
+  // The rows' order in the table carries no meaning (source_row does), and inserting without keeping it is twice as fast.
+  const inserted = await withSetting(warehouse, "preserve_insertion_order", "false", () => warehouse.connection.run(sql.valid(source)));
+  return finishRows(warehouse, file, sql, source, rows, inserted.rowsChanged, loadId);
+}
+
+/**
+ * The number of lines (header included) when the file is plain: no quote, no carriage return, no empty line and no
+ * line longer than a record may be; undefined otherwise. Also checks the file is the one described (sha256).
+ */
+async function plainLines(file: FileInfo, onProgress?: (p: SpineProgress) => void): Promise<number | undefined> {
+  const hash = createHash("sha256");
+  let bytesRead = 0;
+  let lines = 0;
+  let lineBytes = 0;
+  let lastReport = 0;
+  const input = openInput(file.absolutePath, file.displayPath, {
+    onStoredChunk(chunk) {
+      hash.update(chunk);
+      bytesRead += chunk.length;
+    },
+  });
+  for await (const chunk of input) {
+    if (chunk.indexOf(QUOTE) >= 0 || chunk.indexOf(CARRIAGE_RETURN) >= 0) return undefined;
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+      lineBytes += end - start;
+      if (lineBytes === 0 || lineBytes >= MAX_RECORD_BYTES) return undefined;
+      lines++;
+      lineBytes = 0;
+      start = end + 1;
+    }
+    lineBytes += chunk.length - start;
+    if (lineBytes >= MAX_RECORD_BYTES) return undefined;
+    if (onProgress && lines - lastReport >= 100_000) {
+      lastReport = lines;
+      onProgress({ file: file.name, rowsRead: lines - 1, bytesRead, totalBytes: file.sizeBytes });
+    }
+  }
+  if (hash.digest("hex") !== file.sha256) throw new LoadError(file.displayPath, "changed while it was being loaded");
+  if (lineBytes > 0) lines++;
+  onProgress?.({ file: file.name, rowsRead: Math.max(lines - 1, 0), bytesRead, totalBytes: file.sizeBytes });
+  return lines;
+}
+
+const QUOTE = 0x22;
+const CARRIAGE_RETURN = 0x0d;
+const NEWLINE = 0x0a;
 
 /** Buffered synchronous writes: the scanner's callback is synchronous and the writes are large and few. */
 class OutputFile {
@@ -260,11 +349,11 @@ const SPINE_CHECKS: readonly SpineCheck[] = [
   },
 ];
 
-/** Step 2: inserts the normalised rows of one file, valid ones into the raw table and the others into the rejected one. */
-async function writeRows(warehouse: Warehouse, file: FileInfo, header: string[], normalisedPath: string, rows: number, loadId: number): Promise<WrittenCounts> {
-  const columnTypes = ["'source_row': 'bigint'", "'fault': 'varchar'", "'raw_line': 'varchar'", ...header.map((_, i) => `'c${i + 1}': 'varchar'`)];
-  const normalised = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
-    delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
+/**
+ * Step 2's statements for the rows of `source` (source_row, fault, raw_line, c1 … cN): the rows that pass the checks
+ * into the raw table, the others with the reason into the rejected table.
+ */
+function spineInserts(file: FileInfo, header: string[], loadId: number): { valid(source: string): string; rejected(source: string): string } {
   const columnOf = (spineHeader: string) => SPINE_COLUMNS.find((c) => c.header === spineHeader)!.name;
   // Empty cells read as NULL; in the export they are empty strings. Absent optional columns stay NULL, and so do
   // the fields of a row that could not be split.
@@ -278,24 +367,30 @@ async function writeRows(warehouse: Warehouse, file: FileInfo, header: string[],
   const spineColumns = SPINE_COLUMNS.map((c) => quoteIdent(c.name)).join(", ");
   const provenance = `${duckdb.stringLiteral(file.name)}, source_row, ${loadId}`;
   const mapped = (source: string) => `(select source_row, fault, raw_line, ${fields.join(", ")} from ${source})`;
-
-  // The rows' order in the table carries no meaning (source_row does), and inserting without keeping it is twice as fast.
-  const inserted = await withSetting(warehouse, "preserve_insertion_order", "false", () => warehouse.connection.run(
-    `insert into ${rawName("spine_messages")} (${spineColumns}, source_file, source_row, load_id)
-     select ${spineColumns}, ${provenance} from ${mapped(normalised)} where (${reason}) is null`,
-  ));
-  const loaded = inserted.rowsChanged;
-  let rejected = 0;
-  if (loaded < rows) {
-    // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
-    const missing = `(select * from ${normalised} as n where not exists (
-      select 1 from ${rawName("spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
-    const result = await warehouse.connection.run(
+  // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
+  const missing = (source: string) => `(select * from ${source} as n where not exists (
+    select 1 from ${rawName("spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
+  return {
+    valid: (source) =>
+      `insert into ${rawName("spine_messages")} (${spineColumns}, source_file, source_row, load_id)
+       select ${spineColumns}, ${provenance} from ${mapped(source)} where (${reason}) is null`,
+    rejected: (source) =>
       `insert into ${rawName("spine_messages_rejected")} (${spineColumns}, reason, field, raw_line, source_file, source_row, load_id)
-       select ${spineColumns}, ${reason}, ${field}, raw_line, ${provenance} from ${mapped(missing)}`,
-    );
-    rejected = result.rowsChanged;
-  }
+       select ${spineColumns}, ${reason}, ${field}, raw_line, ${provenance} from ${mapped(missing(source))}`,
+  };
+}
+
+/** After the valid rows: the rejects (when rows are missing from the raw table), and the first reasons to report. */
+async function finishRows(
+  warehouse: Warehouse,
+  file: FileInfo,
+  sql: ReturnType<typeof spineInserts>,
+  source: string,
+  rows: number,
+  loaded: number,
+  loadId: number,
+): Promise<WrittenCounts> {
+  const rejected = loaded < rows ? (await warehouse.connection.run(sql.rejected(source))).rowsChanged : 0;
   const firstRejects = await warehouse.rows<{ source_row: number; reason: string }>(
     `select source_row, reason from ${rawName("spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`,
   );
