@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../lib/duckdb";
 import { generate } from "../lib/generate";
 import { formatRows } from "../lib/runner/reporter";
@@ -31,6 +32,35 @@ export interface PhaseFigures {
   readonly loadAverage: number;
   /** For runs: the slowest actions. */
   readonly slowest?: string;
+  /** For runs: where the runner's time went (the rest of `seconds` is starting the process and compiling). */
+  readonly breakdown?: RunBreakdown;
+}
+
+/** Seconds of a run by layer: classification (staged and correlated models), marts, assertions and unit tests. */
+export interface RunBreakdown {
+  readonly runner: number;
+  readonly classify: number;
+  readonly marts: number;
+  readonly assertions: number;
+  readonly tests: number;
+}
+
+interface RunSummaryFile {
+  readonly seconds: number;
+  readonly actions: readonly { action: string; kind: string; seconds: number | null }[];
+}
+
+export function runBreakdown(summary: RunSummaryFile): RunBreakdown {
+  const sum = (keep: (a: RunSummaryFile["actions"][number]) => boolean) =>
+    Math.round(summary.actions.filter(keep).reduce((total, a) => total + (a.seconds ?? 0), 0) * 10) / 10;
+  const inDataset = (dataset: string) => (a: { action: string; kind: string }) => a.kind !== "assertion" && a.kind !== "test" && a.action.startsWith(`${dataset}.`);
+  return {
+    runner: Math.round(summary.seconds * 10) / 10,
+    classify: sum((a) => inDataset(datasets.staged)(a) || inDataset(datasets.correlated)(a)),
+    marts: sum(inDataset(datasets.marts)),
+    assertions: sum((a) => a.kind === "assertion"),
+    tests: sum((a) => a.kind === "test"),
+  };
 }
 
 interface ChildResult {
@@ -57,12 +87,15 @@ async function gp2gp(args: string[], log: fs.WriteStream, dir: string): Promise<
   return { seconds, peakRssMiB };
 }
 
+function readSummary(summaryFile: string): RunSummaryFile {
+  return JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummaryFile;
+}
+
 function slowest(summaryFile: string, count = 3): string {
-  const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as { actions: { action: string; seconds: number }[] };
-  return [...summary.actions]
-    .sort((a, b) => b.seconds - a.seconds)
+  return [...readSummary(summaryFile).actions]
+    .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0))
     .slice(0, count)
-    .map((a) => `${a.action.replace(/^gp2gp_/, "")} ${a.seconds.toFixed(1)}s`)
+    .map((a) => `${a.action.replace(/^gp2gp_/, "")} ${(a.seconds ?? 0).toFixed(1)}s`)
     .join(", ");
 }
 
@@ -133,18 +166,18 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
 
     const runSummary = path.join(options.dir, `run-${scale}.json`);
     const full = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
 
     const dailyLoad = await gp2gp(["load", "spine", spineFiles[n]!, ...db], log, options.dir);
     const dayRows = (await count(database, "select count(*) from gp2gp_raw.spine_messages")) - messages;
     record({ scale, phase: "daily load", rows: dayRows, seconds: dailyLoad.seconds, rowsPerSecond: Math.round(dayRows / dailyLoad.seconds), peakRssMiB: dailyLoad.peakRssMiB });
     const daily = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    record({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
     const incremental = await transfersChecksum(database);
 
     const refresh = await gp2gp(["run", "--no-tests", "--full-refresh", "--summary-json", runSummary, ...db], log, options.dir);
     const total = messages + dayRows;
-    record({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary) });
+    record({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
     checks[`${scale}: incremental run equals full refresh`] = incremental === (await transfersChecksum(database));
     options.onPhase?.(phases, checks);
   }
@@ -178,6 +211,9 @@ export function registerBenchSuiteCommand(bench: Command): void {
         "rows/s": number.format(p.rowsPerSecond),
         "peak RSS MiB": number.format(p.peakRssMiB),
         load: p.loadAverage.toFixed(1),
+        "runner s (classify / marts / assertions)": p.breakdown
+          ? `${p.breakdown.runner.toFixed(1)} (${p.breakdown.classify.toFixed(1)} / ${p.breakdown.marts.toFixed(1)} / ${p.breakdown.assertions.toFixed(1)})`
+          : "",
         slowest: p.slowest ?? "",
       }));
       process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
