@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { RAW_TABLES, SPINE_COLUMNS } from "../../includes/raw_schemas";
 import { datasets } from "../../includes/config";
 import { helpersFor } from "../../includes/engine";
@@ -17,8 +18,17 @@ import type { Selection } from "../../scripts/lib/runner/graph";
 const duck = helpersFor("duckdb");
 const lit = (v: unknown) => (v === null || v === undefined ? "null" : typeof v === "number" ? String(v) : duck.stringLiteral(String(v)));
 
+const tempDirs: string[] = [];
+// Registered on the root suite of each test file that imports this module: its folders go when the file ends.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new folder under the system temporary folder, removed when the test file ends. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `gp2gp-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gp2gp-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 let compiled: Promise<CompiledGraph> | undefined;
