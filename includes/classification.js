@@ -10,6 +10,8 @@ exports.inScope = inScope;
 exports.messagesInScope = messagesInScope;
 exports.deleteInScope = deleteInScope;
 exports.recordProgress = recordProgress;
+exports.recordWatermark = recordWatermark;
+exports.dataWatermark = dataWatermark;
 exports.finaliseClosedWindows = finaliseClosedWindows;
 exports.roundedSeconds = roundedSeconds;
 exports.batchFilter = batchFilter;
@@ -93,18 +95,30 @@ function deleteInScope(self, conversationsRef, progressRef, model, key = "conver
     return `delete from ${self} where ${inScope(conversationsRef, progressRef, model, "", key)}`;
 }
 /** Post-operation of every build: record the latest refresh processed, and the data watermark. */
-function recordProgress(progressRef, conversationsRef, stagedRef, model) {
+function recordProgress(progressRef, conversationsRef, watermarksRef, model) {
     return (`insert into ${progressRef} (model, refresh_sequence, data_watermark_at, recorded_at) ` +
         `select '${model}', (select coalesce(max(refresh_sequence), 0) from ${conversationsRef}), ` +
-        `(select max(message_at) from ${stagedRef}), ${engine_1.sql.currentTimestamp()}`);
+        `${dataWatermark(watermarksRef)}, ${engine_1.sql.currentTimestamp()}`);
+}
+/**
+ * Post-operation of stg_spine_messages: record the data watermark, the latest message time in the staged messages
+ * (`stagedRef`), in stg_watermarks once per run. Every later step and mart reads it with dataWatermark instead of
+ * scanning every message's time.
+ */
+function recordWatermark(watermarksRef, stagedRef) {
+    return `insert into ${watermarksRef} (data_watermark_at, recorded_at) select max(message_at), ${engine_1.sql.currentTimestamp()} from ${stagedRef}`;
+}
+/** SQL: the data watermark as stg_spine_messages last recorded it (NULL before its first run). */
+function dataWatermark(watermarksRef) {
+    return `(select data_watermark_at from ${watermarksRef} order by recorded_at desc limit 1)`;
 }
 /**
  * Incremental pre-operation of the transfers mart: rows whose cutoff window the data watermark has now passed become
  * final. Only is_final changes for them (their classification saw every message of the window already), so they are
  * updated in place instead of being classified and joined to the organisations again.
  */
-function finaliseClosedWindows(self, stagedRef) {
-    return `update ${self} set is_final = true where not is_final and window_closes_at <= (select max(message_at) from ${stagedRef})`;
+function finaliseClosedWindows(self, watermarksRef) {
+    return `update ${self} set is_final = true where not is_final and window_closes_at <= ${dataWatermark(watermarksRef)}`;
 }
 /** SQL list of the fatal sender error codes (spec §5.4). */
 exports.fatalSenderErrorCodes = constants_1.FATAL_SENDER_ERROR_CODES.join(", ");
@@ -138,15 +152,16 @@ function batchFilter(conversationsRef, batch, keyword, alias = "") {
     return `${keyword} ${batchOf(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef)} = ${batch}`;
 }
 /**
- * batchFilter for the staged messages (load order, no conversation_number): the batch's conversations' messages,
- * read from the earliest load holding one of them on; "" when not batched.
+ * batchFilter for the staged messages (load order, no conversation_number) of the messages a conversation counts
+ * (from its first request's day on): only the loads from the earliest holding one of the batch's messages
+ * (first_load_id) to the latest holding a counted one (last_load_id) are read; "" when not batched.
  */
 function messagesBatchFilter(conversationsRef, batch, keyword, alias = "") {
     if (exports.firstBuildBatches <= 1)
         return "";
     const p = alias ? `${alias}.` : "";
-    return (`${keyword} ${p}load_id >= ` +
-        `(select min(first_load_id) from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch})`);
+    const ofBatch = `from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch}`;
+    return `${keyword} ${p}load_id between (select min(first_load_id) ${ofBatch}) and (select max(last_load_id) ${ofBatch})`;
 }
 /** The batch (0 to firstBuildBatches - 1) of a conversation_number: equal ranges of 1..max(conversation_number). */
 function batchOf(number, conversationsRef) {
@@ -197,16 +212,16 @@ function outcomeOf(ruleColumn, what) {
  * changed figure is on or after this day. NULL when nothing changed. Such a mart deletes its rows from this day (or
  * its month) on and computes them again from the transfers mart.
  */
-function firstChangedDay(conversationsRef, windowsRef, stagedRef, progressRef, model) {
+function firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model) {
     return (`(select min(changed_day) from (` +
         `select min(date(started_at)) as changed_day from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)} ` +
         `union all ` +
-        `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)}` +
+        `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
         `) as changed_days)`);
 }
 /** Windows whose closing the watermark passed since `model` last ran. */
-function closedWindowCondition(stagedRef, progressRef, model) {
+function closedWindowCondition(watermarksRef, progressRef, model) {
     return (`cutoff_days >= 0 ` +
         `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${engine_1.sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
-        `and window_closes_at <= (select max(message_at) from ${stagedRef})`);
+        `and window_closes_at <= ${dataWatermark(watermarksRef)}`);
 }

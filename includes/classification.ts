@@ -90,12 +90,26 @@ export function deleteInScope(self: string, conversationsRef: string, progressRe
 }
 
 /** Post-operation of every build: record the latest refresh processed, and the data watermark. */
-export function recordProgress(progressRef: string, conversationsRef: string, stagedRef: string, model: string): string {
+export function recordProgress(progressRef: string, conversationsRef: string, watermarksRef: string, model: string): string {
   return (
     `insert into ${progressRef} (model, refresh_sequence, data_watermark_at, recorded_at) ` +
     `select '${model}', (select coalesce(max(refresh_sequence), 0) from ${conversationsRef}), ` +
-    `(select max(message_at) from ${stagedRef}), ${sql.currentTimestamp()}`
+    `${dataWatermark(watermarksRef)}, ${sql.currentTimestamp()}`
   );
+}
+
+/**
+ * Post-operation of stg_spine_messages: record the data watermark, the latest message time in the staged messages
+ * (`stagedRef`), in stg_watermarks once per run. Every later step and mart reads it with dataWatermark instead of
+ * scanning every message's time.
+ */
+export function recordWatermark(watermarksRef: string, stagedRef: string): string {
+  return `insert into ${watermarksRef} (data_watermark_at, recorded_at) select max(message_at), ${sql.currentTimestamp()} from ${stagedRef}`;
+}
+
+/** SQL: the data watermark as stg_spine_messages last recorded it (NULL before its first run). */
+export function dataWatermark(watermarksRef: string): string {
+  return `(select data_watermark_at from ${watermarksRef} order by recorded_at desc limit 1)`;
 }
 
 /**
@@ -103,8 +117,8 @@ export function recordProgress(progressRef: string, conversationsRef: string, st
  * final. Only is_final changes for them (their classification saw every message of the window already), so they are
  * updated in place instead of being classified and joined to the organisations again.
  */
-export function finaliseClosedWindows(self: string, stagedRef: string): string {
-  return `update ${self} set is_final = true where not is_final and window_closes_at <= (select max(message_at) from ${stagedRef})`;
+export function finaliseClosedWindows(self: string, watermarksRef: string): string {
+  return `update ${self} set is_final = true where not is_final and window_closes_at <= ${dataWatermark(watermarksRef)}`;
 }
 
 /** SQL list of the fatal sender error codes (spec §5.4). */
@@ -142,16 +156,15 @@ export function batchFilter(conversationsRef: string, batch: number, keyword: "w
 }
 
 /**
- * batchFilter for the staged messages (load order, no conversation_number): the batch's conversations' messages,
- * read from the earliest load holding one of them on; "" when not batched.
+ * batchFilter for the staged messages (load order, no conversation_number) of the messages a conversation counts
+ * (from its first request's day on): only the loads from the earliest holding one of the batch's messages
+ * (first_load_id) to the latest holding a counted one (last_load_id) are read; "" when not batched.
  */
 export function messagesBatchFilter(conversationsRef: string, batch: number, keyword: "where" | "and", alias = ""): string {
   if (firstBuildBatches <= 1) return "";
   const p = alias ? `${alias}.` : "";
-  return (
-    `${keyword} ${p}load_id >= ` +
-    `(select min(first_load_id) from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch})`
-  );
+  const ofBatch = `from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch}`;
+  return `${keyword} ${p}load_id between (select min(first_load_id) ${ofBatch}) and (select max(last_load_id) ${ofBatch})`;
 }
 
 /** The batch (0 to firstBuildBatches - 1) of a conversation_number: equal ranges of 1..max(conversation_number). */
@@ -208,21 +221,21 @@ export function outcomeOf(ruleColumn: string, what: "status" | "reason"): string
  * changed figure is on or after this day. NULL when nothing changed. Such a mart deletes its rows from this day (or
  * its month) on and computes them again from the transfers mart.
  */
-export function firstChangedDay(conversationsRef: string, windowsRef: string, stagedRef: string, progressRef: string, model: string): string {
+export function firstChangedDay(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string): string {
   return (
     `(select min(changed_day) from (` +
     `select min(date(started_at)) as changed_day from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)} ` +
     `union all ` +
-    `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(stagedRef, progressRef, model)}` +
+    `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
     `) as changed_days)`
   );
 }
 
 /** Windows whose closing the watermark passed since `model` last ran. */
-function closedWindowCondition(stagedRef: string, progressRef: string, model: string): string {
+function closedWindowCondition(watermarksRef: string, progressRef: string, model: string): string {
   return (
     `cutoff_days >= 0 ` +
     `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
-    `and window_closes_at <= (select max(message_at) from ${stagedRef})`
+    `and window_closes_at <= ${dataWatermark(watermarksRef)}`
   );
 }

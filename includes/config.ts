@@ -85,7 +85,7 @@ export const varsSchema = z.object({
    * batches of conversations (a hash of conversation_id), one statement each, so that each fits DuckDB's bounded
    * memory; 12 makes a batch about one month of national data. 1: one statement. BigQuery never batches.
    */
-  first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(16),
+  first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
   gate_in_run: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 

@@ -388,7 +388,7 @@ const TABLES: Record<string, Record<string, string>> = {
     ignored_message_count: "Messages logged on days before the first request's UTC day: not part of the classification (upstream reads a request day's export and later ones only).",
     last_message_at: "Time of its latest message.",
     first_load_id: "Earliest load that brought one of its messages (ignored ones included): the steps read the staged messages of a set of conversations from the earliest of these loads on.",
-    last_load_id: "Latest load that brought one of its messages.",
+    last_load_id: "Latest load that brought one of its messages from the first request's day on (those it counts).",
     refresh_sequence: "Number of the refresh that last recomputed the conversation (it only grows, a full refresh included); each classification step recomputes the conversations refreshed after the latest refresh it recorded in classification_progress.",
     refreshed_load_id: "Highest load id in the staged messages when the conversation was last recomputed.",
     data_watermark_at: "Latest message time loaded when the conversation was last recomputed.",

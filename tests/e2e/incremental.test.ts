@@ -1,7 +1,7 @@
 /**
  * Daily incremental runs give exactly the tables of one full run: 20 days of generated Spine exports loaded one at
  * a time with a run after each, against all 20 loaded at once and run once. The first builds of both run in batches
- * of conversations (first_build_batches, 16 by default); a third warehouse builds in one statement per step.
+ * of conversations (first_build_batches, 32 by default); a third warehouse builds in one statement per step.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -110,14 +110,14 @@ describe("incremental daily runs", () => {
 const BATCHED_STEPS = ["message_positions", "window_messages", "registered_messages", "transfer_outcomes"];
 
 describe("batched first build", () => {
-  it("inserts batches 1-15 before recording progress by default, and nothing with first_build_batches=1", async () => {
+  it("inserts batches 1-31 before recording progress by default, and nothing with first_build_batches=1", async () => {
     const postOps = (graph: CompiledGraph, name: string) => graph.tables.find((t) => t.target.name === name)?.postOps?.join("\n") ?? "";
     const batched = await duckdbGraph();
     for (const name of BATCHED_STEPS) {
       const ops = postOps(batched, name);
-      expect(ops.match(/insert into `[^`]+\.gp2gp_correlated\.\w+` by name/g), name).toHaveLength(15);
-      expect(ops.indexOf(`* 16 // (select greatest(max(conversation_number), 1) from`), name).toBeGreaterThan(0);
-      expect(ops.lastIndexOf(`) = 15`), name).toBeLessThan(ops.indexOf("classification_progress"));
+      expect(ops.match(/insert into `[^`]+\.gp2gp_correlated\.\w+` by name/g), name).toHaveLength(31);
+      expect(ops.indexOf(`* 32 // (select greatest(max(conversation_number), 1) from`), name).toBeGreaterThan(0);
+      expect(ops.lastIndexOf(`) = 31`), name).toBeLessThan(ops.indexOf("classification_progress"));
       expect(postOps(unbatchedGraph, name), name).not.toMatch(/by name|conversation_number - 1/);
     }
   });
