@@ -1,11 +1,10 @@
 /**
  * Compile gate: the project compiles offline for both engines with no graph errors, and a bad var stops the
- * compile with a message naming it.
+ * compile with a message naming it; compiled graphs are cached by their inputs.
  */
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir, writeFile } from "../support/warehouse";
 import { COMPILE_CACHE_DIR, CompilationError, compileCacheKey, compileProject, PROJECT_DIR } from "../../scripts/lib/compile";
 
 describe("compile", () => {
@@ -64,35 +63,28 @@ describe("compile", () => {
   });
 
   it("keys the compile cache on the command line and every file Dataform reads", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-compile-key-"));
-    try {
-      const write = (file: string, text: string) => {
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file), text);
-      };
-      write("workflow_settings.yaml", "defaultProject: p\n");
-      write("package.json", "{}");
-      write("definitions/a/model.sqlx", "select 1");
-      write("includes/helpers.js", "module.exports = {};");
-      const args = ["compile", dir, "--json"];
-      const keys = [compileCacheKey(args, dir)];
-      expect(compileCacheKey(args, dir)).toBe(keys[0]);
-      keys.push(compileCacheKey([...args, "--vars=engine=bigquery"], dir));
-      write("definitions/a/model.sqlx", "select 2");
-      keys.push(compileCacheKey(args, dir));
-      write("includes/helpers.js", "module.exports = { x: 1 };");
-      keys.push(compileCacheKey(args, dir));
-      write("definitions/b.sqlx", "select 3");
-      keys.push(compileCacheKey(args, dir));
-      write("workflow_settings.yaml", "defaultProject: q\n");
-      keys.push(compileCacheKey(args, dir));
-      write("package.json", '{"dependencies":{}}');
-      keys.push(compileCacheKey(args, dir));
-      expect(new Set(keys).size).toBe(keys.length);
-      expect(compileCacheKey(["compile", PROJECT_DIR], PROJECT_DIR)).toMatch(/^[0-9a-f]{64}$/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir("compile-key");
+    const write = (file: string, text: string) => writeFile(dir, file, text);
+    write("workflow_settings.yaml", "defaultProject: p\n");
+    write("package.json", "{}");
+    write("definitions/a/model.sqlx", "select 1");
+    write("includes/helpers.js", "module.exports = {};");
+    const args = ["compile", dir, "--json"];
+    const keys = [compileCacheKey(args, dir)];
+    expect(compileCacheKey(args, dir)).toBe(keys[0]);
+    keys.push(compileCacheKey([...args, "--vars=engine=bigquery"], dir));
+    write("definitions/a/model.sqlx", "select 2");
+    keys.push(compileCacheKey(args, dir));
+    write("includes/helpers.js", "module.exports = { x: 1 };");
+    keys.push(compileCacheKey(args, dir));
+    write("definitions/b.sqlx", "select 3");
+    keys.push(compileCacheKey(args, dir));
+    write("workflow_settings.yaml", "defaultProject: q\n");
+    keys.push(compileCacheKey(args, dir));
+    write("package.json", '{"dependencies":{}}');
+    keys.push(compileCacheKey(args, dir));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(compileCacheKey(["compile", PROJECT_DIR], PROJECT_DIR)).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Warehouse } from "../../scripts/lib/duckdb";
+import { writeFile } from "../support/warehouse";
 import { PublishGateError } from "../../scripts/lib/gate";
 import { planAudience, selectsInternalColumn } from "../../scripts/lib/reports/audience";
 import { prepareWorkDir, REPORTS_DIR, routeOf } from "../../scripts/lib/reports/build";
@@ -78,10 +79,7 @@ describe("editions: ids, audiences, manifest and pages", () => {
 
   it("leaves out of a public build the sources with conversation IDs or ASIDs, the pages reading them and the listed folder", () => {
     const reports = tempDir("gp2gp-audience-");
-    const write = (file: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(reports, file)), { recursive: true });
-      fs.writeFileSync(path.join(reports, file), text);
-    };
+    const write = (file: string, text: string) => writeFile(reports, file, text);
     write("sources/gp2gp/national.sql", "-- not the conversation_id\nselect metric_month from gp2gp_marts.national_metrics_monthly");
     write("sources/gp2gp/failures.sql", "select conversation_id, error_code from gp2gp_marts.technical_failures");
     write("sources/gp2gp/systems.sql", "select sending_practice_asid as system from gp2gp_marts.transfers");

@@ -31,6 +31,12 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/** Writes `text` to `file` under `dir`, making its folders. */
+export function writeFile(dir: string, file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+  fs.writeFileSync(path.join(dir, file), text);
+}
+
 let compiled: Promise<CompiledGraph> | undefined;
 /** The project compiled for DuckDB, once per test file. */
 export function duckdbGraph(): Promise<CompiledGraph> {
