@@ -149,7 +149,7 @@ exports.firstBuildBatches = engine_1.sql.engine === "duckdb" ? config_1.vars.fir
 function batchFilter(conversationsRef, batch, keyword, alias = "") {
     if (exports.firstBuildBatches <= 1)
         return "";
-    return `${keyword} ${batchOf(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef)} = ${batch}`;
+    return `${keyword} ${inBatch(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef, batch)}`;
 }
 /**
  * batchFilter for the staged messages (load order, no conversation_number) of the messages a conversation counts
@@ -160,12 +160,18 @@ function messagesBatchFilter(conversationsRef, batch, keyword, alias = "") {
     if (exports.firstBuildBatches <= 1)
         return "";
     const p = alias ? `${alias}.` : "";
-    const ofBatch = `from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch}`;
+    const ofBatch = `from ${conversationsRef} where ${inBatch("conversation_number", conversationsRef, batch)}`;
     return `${keyword} ${p}load_id between (select min(first_load_id) ${ofBatch}) and (select max(last_load_id) ${ofBatch})`;
 }
-/** The batch (0 to firstBuildBatches - 1) of a conversation_number: equal ranges of 1..max(conversation_number). */
-function batchOf(number, conversationsRef) {
-    return engine_1.sql.intDiv(`(${number} - 1) * ${exports.firstBuildBatches}`, `(select greatest(max(conversation_number), 1) from ${conversationsRef})`);
+/**
+ * Batch `batch` (0 to firstBuildBatches - 1) of conversation numbers 1..M (M the highest): the range
+ * (batch × M ÷ N, (batch + 1) × M ÷ N], integer division. A range rather than a computed batch number, so that a
+ * batch reads only the blocks of a table that hold its numbers.
+ */
+function inBatch(number, conversationsRef, batch) {
+    const highest = `(select coalesce(max(conversation_number), 0) from ${conversationsRef})`;
+    const bound = (b) => engine_1.sql.intDiv(`${b} * ${highest}`, String(exports.firstBuildBatches));
+    return `${number} > ${bound(batch)} and ${number} <= ${bound(batch + 1)}`;
 }
 /**
  * First-build post-operation: insert batches 1 to N-1 into `self`, one statement each (each ends with ";"), from

@@ -152,7 +152,7 @@ export const firstBuildBatches: number = sql.engine === "duckdb" ? vars.first_bu
  */
 export function batchFilter(conversationsRef: string, batch: number, keyword: "where" | "and", alias = ""): string {
   if (firstBuildBatches <= 1) return "";
-  return `${keyword} ${batchOf(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef)} = ${batch}`;
+  return `${keyword} ${inBatch(`${alias ? `${alias}.` : ""}conversation_number`, conversationsRef, batch)}`;
 }
 
 /**
@@ -163,13 +163,19 @@ export function batchFilter(conversationsRef: string, batch: number, keyword: "w
 export function messagesBatchFilter(conversationsRef: string, batch: number, keyword: "where" | "and", alias = ""): string {
   if (firstBuildBatches <= 1) return "";
   const p = alias ? `${alias}.` : "";
-  const ofBatch = `from ${conversationsRef} where ${batchOf("conversation_number", conversationsRef)} = ${batch}`;
+  const ofBatch = `from ${conversationsRef} where ${inBatch("conversation_number", conversationsRef, batch)}`;
   return `${keyword} ${p}load_id between (select min(first_load_id) ${ofBatch}) and (select max(last_load_id) ${ofBatch})`;
 }
 
-/** The batch (0 to firstBuildBatches - 1) of a conversation_number: equal ranges of 1..max(conversation_number). */
-function batchOf(number: string, conversationsRef: string): string {
-  return sql.intDiv(`(${number} - 1) * ${firstBuildBatches}`, `(select greatest(max(conversation_number), 1) from ${conversationsRef})`);
+/**
+ * Batch `batch` (0 to firstBuildBatches - 1) of conversation numbers 1..M (M the highest): the range
+ * (batch × M ÷ N, (batch + 1) × M ÷ N], integer division. A range rather than a computed batch number, so that a
+ * batch reads only the blocks of a table that hold its numbers.
+ */
+function inBatch(number: string, conversationsRef: string, batch: number): string {
+  const highest = `(select coalesce(max(conversation_number), 0) from ${conversationsRef})`;
+  const bound = (b: number) => sql.intDiv(`${b} * ${highest}`, String(firstBuildBatches));
+  return `${number} > ${bound(batch)} and ${number} <= ${bound(batch + 1)}`;
 }
 
 /**
