@@ -110,7 +110,7 @@ describe("incremental daily runs", () => {
   });
 });
 
-const BATCHED_STEPS = ["message_positions", "window_messages", "registered_messages", "transfer_outcomes"];
+const BATCHED_STEPS = ["message_positions", "window_messages", "registered_messages", "acknowledgements", "transfer_outcomes"];
 
 describe("batched first build", () => {
   it("inserts batches 1-31 before recording progress by default, and nothing with first_build_batches=1", async () => {
