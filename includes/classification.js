@@ -75,12 +75,20 @@ function processedWatermark(progressRef, model) {
  * conversation_number (`alias` qualifies it). Steps select and delete by conversation_number rather than
  * conversation_id: numbers follow the order conversations first appeared in, and rows are written in that order (a
  * batched first build writes one range of numbers per batch, a daily run appends the conversations it refreshed), so
- * the range of the refreshed conversations' numbers (about the last month of conversations) lets DuckDB skip every
- * older block of the table instead of reading all history. A conversation keeps its number in incremental runs; only
- * rebuilding `conversations` renumbers, and that puts every conversation in scope.
+ * the range of the refreshed conversations' numbers (about the last month of conversations), compared explicitly,
+ * lets DuckDB skip every older block of the table instead of reading all history. A conversation keeps its number
+ * in incremental runs; only rebuilding `conversations` renumbers, and that puts every conversation in scope. See
+ * ScopeKey for `key`.
  */
 function inScope(conversationsRef, progressRef, model, alias = "", key = "conversation_number") {
-    return `${alias ? `${alias}.` : ""}${key} in (select ${key} from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`;
+    const column = `${alias ? `${alias}.` : ""}${key === "conversation_id" ? key : "conversation_number"}`;
+    const refreshed = `from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)}`;
+    const listed = `${column} in (select ${key === "conversation_id" ? key : "conversation_number"} ${refreshed})`;
+    if (key !== "conversation_number")
+        return listed;
+    // The range is spelt out: DuckDB skips blocks for a comparison with a scalar subquery, but did not push the
+    // semi-join's own bounds down to the scan (12 months, window_messages: 523 ms with the list alone, 140 ms with both).
+    return `${column} between (select min(${key}) ${refreshed}) and (select max(${key}) ${refreshed}) and ${listed}`;
 }
 /**
  * inScope for the staged messages, which are kept in load order and carry no conversation_number: the refreshed
