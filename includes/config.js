@@ -89,7 +89,7 @@ exports.varsSchema = zod_1.z.object({
      * first_build_batches (the statements compiled). 1: one statement. BigQuery never batches.
      */
     first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
-    first_build_batch_conversations: positiveInteger.default(10000),
+    first_build_batch_conversations: positiveInteger.default(100000),
     gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 /** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */

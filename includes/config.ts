@@ -87,7 +87,7 @@ export const varsSchema = z.object({
    * first_build_batches (the statements compiled). 1: one statement. BigQuery never batches.
    */
   first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
-  first_build_batch_conversations: positiveInteger.default(10_000),
+  first_build_batch_conversations: positiveInteger.default(100_000),
   gate_in_run: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 
