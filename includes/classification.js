@@ -172,17 +172,13 @@ function messagesBatchFilter(conversationsRef, batch, keyword, alias = "") {
     return `${keyword} ${p}load_id between (select min(first_load_id) ${ofBatch}) and (select max(last_load_id) ${ofBatch})`;
 }
 /**
- * Batch `batch` (0 to firstBuildBatches - 1) of conversation numbers 1..M (M the highest), in K batches, K the
- * fewest that hold at most first_build_batch_conversations each, but at most firstBuildBatches: the range
- * (batch × M ÷ K, (batch + 1) × M ÷ K], integer division; empty for batch ≥ K (above M), so that the statements compiled for
- * a larger warehouse cost next to nothing on a smaller one. A range rather than a computed batch number, so that a
+ * Batch `batch` (0 to firstBuildBatches - 1) of conversation numbers 1..M (M the highest): the range
+ * (batch × M ÷ N, (batch + 1) × M ÷ N], integer division. A range rather than a computed batch number, so that a
  * batch reads only the blocks of a table that hold its numbers.
  */
 function inBatch(number, conversationsRef, batch) {
     const highest = `(select coalesce(max(conversation_number), 0) from ${conversationsRef})`;
-    const size = config_1.vars.first_build_batch_conversations;
-    const batches = `least(${exports.firstBuildBatches}, greatest(1, ${engine_1.sql.intDiv(`(${highest} + ${size - 1})`, String(size))}))`;
-    const bound = (b) => engine_1.sql.intDiv(`(${b} * ${highest})`, batches);
+    const bound = (b) => engine_1.sql.intDiv(`${b} * ${highest}`, String(exports.firstBuildBatches));
     return `${number} > ${bound(batch)} and ${number} <= ${bound(batch + 1)}`;
 }
 /**

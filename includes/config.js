@@ -83,13 +83,11 @@ exports.varsSchema = zod_1.z.object({
      * compiles them disabled, so only `gp2gp export report` and publishing evaluate them (scripts/lib/gate.ts).
      */
     /**
-     * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in batches of
-     * conversations (ranges of conversation_number), one statement each, so that each fits DuckDB's bounded memory:
-     * as many batches as it takes to hold at most first_build_batch_conversations conversations each, and at most
-     * first_build_batches (the statements compiled). 1: one statement. BigQuery never batches.
+     * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in this many
+     * batches of conversations (a hash of conversation_id), one statement each, so that each fits DuckDB's bounded
+     * memory; 12 makes a batch about one month of national data. 1: one statement. BigQuery never batches.
      */
     first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
-    first_build_batch_conversations: positiveInteger.default(100000),
     gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 /** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */

@@ -10,7 +10,6 @@ describe("project vars", () => {
     expect(vars.metrics_cutoff_days).toBe(14);
     expect(vars.gate_min_national_transfers).toBe(150000);
     expect(vars.first_build_batches).toBe(32);
-    expect(vars.first_build_batch_conversations).toBe(100_000);
     expect(parseVars({ engine: "duckdb", first_build_batches: "1" }).first_build_batches).toBe(1);
     expect(parseVars({ engine: "bigquery", cutoff_days: "14;1;0" }).cutoff_days).toEqual([0, 1, 14]);
   });
