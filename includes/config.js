@@ -84,8 +84,9 @@ exports.varsSchema = zod_1.z.object({
      */
     /**
      * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in this many
-     * batches of conversations (a hash of conversation_id), one statement each, so that each fits DuckDB's bounded
-     * memory; 12 makes a batch about one month of national data. 1: one statement. BigQuery never batches.
+     * batches of conversations (equal ranges of conversation_number), one statement each, so that each fits DuckDB's
+     * bounded memory; 32 makes a batch about 95,000 conversations of 12 months of national data. 1: one statement.
+     * BigQuery never batches.
      */
     first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
     gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
