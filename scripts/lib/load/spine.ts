@@ -123,8 +123,9 @@ async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: 
 class NotPlain extends Error {}
 
 /**
- * Step 2 straight from the file: DuckDB reads it, numbering the rows in file order (a window with an empty OVER
- * runs in the order of the scan), while Node checks that it is plain and hashes it.
+ * Step 2 straight from the file: DuckDB reads it, numbering the rows in file order, while Node checks that it is plain
+ * and hashes it. A window with an empty OVER is a fixed-order operator: it sees the scan in file order even though the
+ * warehouse does not preserve insertion order (tests/load/spine-volume.test.ts checks every row of 1,000,000).
  */
 async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: string[], loadId: number, onProgress?: (p: SpineProgress) => void): Promise<WrittenCounts> {
   const columns = header.map((_, i) => `'c${i + 1}': 'varchar'`).join(", ");
@@ -149,8 +150,8 @@ async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: str
   const source = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
   const sql = spineInserts(file, header, loadId);
-  // The rows' order in the table carries no meaning (source_row does), and inserting without keeping it is twice as fast.
-  const inserted = await withSetting(warehouse, "preserve_insertion_order", "false", () => warehouse.connection.run(sql.valid(source)));
+  // The warehouse does not preserve insertion order (scripts/lib/duckdb.ts): source_row carries the row's place.
+  const inserted = await warehouse.connection.run(sql.valid(source));
   return finishRows(warehouse, file, sql, source, rows, inserted.rowsChanged, loadId);
 }
 
@@ -395,15 +396,4 @@ async function finishRows(
     `select source_row, reason from ${rawName("spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`,
   );
   return { rows, loaded, rejected, rejections: firstRejects.map((r) => rejectionMessage(file.name, r.source_row, r.reason)) };
-}
-
-/** Runs `body` with a DuckDB setting changed, restoring its previous value afterwards. */
-async function withSetting<T>(warehouse: Warehouse, name: string, value: string, body: () => Promise<T>): Promise<T> {
-  const previous = await warehouse.scalar<unknown>(`select current_setting(${duckdb.stringLiteral(name)})`);
-  await warehouse.run(`set ${name} = ${value}`);
-  try {
-    return await body();
-  } finally {
-    await warehouse.run(`set ${name} = ${typeof previous === "string" ? duckdb.stringLiteral(previous) : String(previous)}`);
-  }
 }
