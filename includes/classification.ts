@@ -68,13 +68,19 @@ export function processedWatermark(progressRef: string, model: string): string {
  * ScopeKey for `key`.
  */
 export function inScope(conversationsRef: string, progressRef: string, model: string, alias = "", key: ScopeKey = "conversation_number"): string {
-  const column = `${alias ? `${alias}.` : ""}${key === "conversation_id" ? key : "conversation_number"}`;
-  const refreshed = `from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)}`;
-  const listed = `${column} in (select ${key === "conversation_id" ? key : "conversation_number"} ${refreshed})`;
+  const name = key === "conversation_id" ? key : "conversation_number";
+  const column = `${alias ? `${alias}.` : ""}${name}`;
+  const refreshed = refreshedConversations(conversationsRef, progressRef, model);
+  const listed = `${column} in (select ${name} ${refreshed})`;
   if (key !== "conversation_number") return listed;
   // The range is spelt out: DuckDB skips blocks for a comparison with a scalar subquery, but did not push the
   // semi-join's own bounds down to the scan (12 months, window_messages: 523 ms with the list alone, 140 ms with both).
-  return `${column} between (select min(${key}) ${refreshed}) and (select max(${key}) ${refreshed}) and ${listed}`;
+  return `${column} between (select min(${name}) ${refreshed}) and (select max(${name}) ${refreshed}) and ${listed}`;
+}
+
+/** `from … where …` of the conversations refreshed since `model` last ran. */
+function refreshedConversations(conversationsRef: string, progressRef: string, model: string): string {
+  return `from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)}`;
 }
 
 /**
@@ -92,7 +98,7 @@ export type ScopeKey = "conversation_number" | "conversation_number_listed" | "c
 export function messagesInScope(conversationsRef: string, progressRef: string, model: string, alias = ""): string {
   return (
     `${inScope(conversationsRef, progressRef, model, alias, "conversation_id")} ` +
-    `and ${alias ? `${alias}.` : ""}load_id >= (select min(first_load_id) from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)})`
+    `and ${alias ? `${alias}.` : ""}load_id >= (select min(first_load_id) ${refreshedConversations(conversationsRef, progressRef, model)})`
   );
 }
 
@@ -242,7 +248,7 @@ export function outcomeOf(ruleColumn: string, what: "status" | "reason"): string
 export function firstChangedDay(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string): string {
   return (
     `(select min(changed_day) from (` +
-    `select min(date(started_at)) as changed_day from ${conversationsRef} where refresh_sequence > ${processedSequence(progressRef, model)} ` +
+    `select min(date(started_at)) as changed_day ${refreshedConversations(conversationsRef, progressRef, model)} ` +
     `union all ` +
     `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
     `) as changed_days)`
