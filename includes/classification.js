@@ -20,6 +20,7 @@ exports.insertRemainingBatches = insertRemainingBatches;
 exports.decisionRule = decisionRule;
 exports.outcomeOf = outcomeOf;
 exports.firstChangedDay = firstChangedDay;
+exports.firstChangedMonth = firstChangedMonth;
 /**
  * SQL building blocks of the classification (spec §4–§5) that several correlated models share: the windows a
  * conversation is classified in, and the incremental scope (the conversations a run recomputes).
@@ -237,6 +238,10 @@ function firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRe
         `union all ` +
         `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
         `) as changed_days)`);
+}
+/** firstChangedDay's month (its first day): for marts kept by month. NULL when nothing changed. */
+function firstChangedMonth(conversationsRef, windowsRef, watermarksRef, progressRef, model) {
+    return engine_1.sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model), "MONTH");
 }
 /** Windows whose closing the watermark passed since `model` last ran. */
 function closedWindowCondition(watermarksRef, progressRef, model) {

@@ -255,6 +255,11 @@ export function firstChangedDay(conversationsRef: string, windowsRef: string, wa
   );
 }
 
+/** firstChangedDay's month (its first day): for marts kept by month. NULL when nothing changed. */
+export function firstChangedMonth(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string): string {
+  return sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model), "MONTH");
+}
+
 /** Windows whose closing the watermark passed since `model` last ran. */
 function closedWindowCondition(watermarksRef: string, progressRef: string, model: string): string {
   return (

@@ -205,6 +205,8 @@ const METRIC_COUNT_COLUMNS = {
     sla_duration_median_seconds: "Median integration time in seconds of the integrated transfers (on time or late), nearest rank: the ceil(n/2)-th smallest sla_duration (the lower middle one when n is even; ties in conversation_id order). The clock runs from the effective core EHR to its decisive acknowledgement (Decision 8). NULL when none was integrated.",
     sla_duration_p90_seconds: "90th percentile integration time in seconds, nearest rank: the ceil(9n/10)-th smallest sla_duration of the n integrated transfers. NULL when none was integrated.",
 };
+/** The percentages among METRIC_COUNT_COLUMNS (computed by the marts, not kept in practice_month_counts). */
+const PERCENT_COLUMNS = Object.keys(METRIC_COUNT_COLUMNS).filter((name) => name.includes("_percent_"));
 const AREA_METRIC_COLUMNS = {
     metric_month: "First day of the metric month (UTC month of date_requested).",
     sicbl_name: "Name of the Sub-ICB location (of its practice with the most recent latest transfer).",
@@ -229,6 +231,25 @@ const PRACTICE_ROW_COLUMNS = {
     is_final: "practice_metrics_monthly.is_final of the practice month: FALSE while its figures may still change.",
 };
 const TABLES = {
+    practice_month_counts: {
+        practice_role: "requesting: the row counts the transfers the practice requested (registering practice); sending: the transfers requested from it (previous practice).",
+        practice_ods_code: "ODS code of the practice in that role; NULL (requesting role only) for the transfers whose requesting ASID the reference data does not know.",
+        metric_month: "First day of the metric month (UTC month of date_requested).",
+        ...omit(METRIC_COUNT_COLUMNS, [...PERCENT_COLUMNS]),
+        month_first_requested_at: "date_requested of the month's first transfer in input order (date_requested, then conversation_id).",
+        month_first_conversation_id: "conversation_id of the month's first transfer in input order.",
+        month_latest_requested_at: "date_requested of the month's latest transfer (ties to the lowest conversation_id).",
+        month_latest_conversation_id: "conversation_id of the month's latest transfer.",
+        month_latest_practice_name: "The practice's name on the month's latest transfer.",
+        month_latest_sicbl_ods_code: "The practice's Sub-ICB location ODS code on the month's latest transfer; NULL when it has none.",
+        month_latest_sicbl_name: "That Sub-ICB location's name.",
+        month_latest_icb_ods_code: "ODS code of that Sub-ICB location's ICB.",
+        month_latest_icb_name: "Name of that ICB.",
+        month_latest_region_ods_code: "ODS code of that ICB's NHS England region.",
+        month_latest_region_name: "Name of that region.",
+        sla_duration_median_seconds: `${METRIC_COUNT_COLUMNS.sla_duration_median_seconds} NULL for the sending role and for unknown practices.`,
+        sla_duration_p90_seconds: `${METRIC_COUNT_COLUMNS.sla_duration_p90_seconds} NULL for the sending role and for unknown practices.`,
+    },
     practice_metrics_monthly: {
         practice_ods_code: "ODS code of the requesting (registering) practice; transfers with no ODS code are not in this mart.",
         metric_month: "First day of the metric month (UTC month of date_requested).",

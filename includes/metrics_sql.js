@@ -38,7 +38,9 @@ const UNCLASSIFIED = isStatus(constants_1.STATUS.UNCLASSIFIED_FAILURE);
 exports.isIntegrated = `(${ON_TIME} or ${LATE})`;
 /**
  * The counted columns of a practice or area month, each with the condition on one transfer that counts it. The
- * §6.2 fields first (in their published order), then the counts per status and per failure reason.
+ * §6.2 fields first (in their published order), then the counts per status and per failure reason. `breakdown` names
+ * the status and failure reason a count is of, for the counts that split the failures by reason (together they
+ * partition every transfer not integrated on time).
  */
 exports.COUNTS = [
     { column: "requested_count", condition: "true" },
@@ -54,22 +56,22 @@ exports.COUNTS = [
     { column: "process_failure_count", condition: isStatus(constants_1.STATUS.PROCESS_FAILURE) },
     { column: "technical_failure_count", condition: TECHNICAL },
     { column: "unclassified_failure_count", condition: UNCLASSIFIED },
-    { column: "integrated_late_count", condition: LATE },
-    { column: "transferred_not_integrated_count", condition: NOT_INTEGRATED },
-    { column: "final_error_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.FINAL_ERROR) },
-    { column: "request_not_acknowledged_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.REQUEST_NOT_ACKNOWLEDGED) },
-    { column: "core_extract_not_sent_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.CORE_EXTRACT_NOT_SENT) },
-    { column: "contains_fatal_sender_error_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.CONTAINS_FATAL_SENDER_ERROR) },
-    { column: "copc_not_sent_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.COPC_NOT_SENT) },
-    { column: "copc_not_acknowledged_count", condition: isReason(constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.COPC_NOT_ACKNOWLEDGED) },
-    {
-        column: "transferred_not_integrated_with_error_count",
-        condition: isReason(constants_1.STATUS.UNCLASSIFIED_FAILURE, constants_1.FAILURE_REASON.TRANSFERRED_NOT_INTEGRATED_WITH_ERROR),
-    },
-    { column: "ambiguous_copc_count", condition: isReason(constants_1.STATUS.UNCLASSIFIED_FAILURE, constants_1.FAILURE_REASON.AMBIGUOUS_COPC) },
+    reasonCount("integrated_late_count", constants_1.STATUS.PROCESS_FAILURE, constants_1.FAILURE_REASON.INTEGRATED_LATE),
+    reasonCount("transferred_not_integrated_count", constants_1.STATUS.PROCESS_FAILURE, constants_1.FAILURE_REASON.TRANSFERRED_NOT_INTEGRATED),
+    reasonCount("final_error_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.FINAL_ERROR),
+    reasonCount("request_not_acknowledged_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.REQUEST_NOT_ACKNOWLEDGED),
+    reasonCount("core_extract_not_sent_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.CORE_EXTRACT_NOT_SENT),
+    reasonCount("contains_fatal_sender_error_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.CONTAINS_FATAL_SENDER_ERROR),
+    reasonCount("copc_not_sent_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.COPC_NOT_SENT),
+    reasonCount("copc_not_acknowledged_count", constants_1.STATUS.TECHNICAL_FAILURE, constants_1.FAILURE_REASON.COPC_NOT_ACKNOWLEDGED),
+    reasonCount("transferred_not_integrated_with_error_count", constants_1.STATUS.UNCLASSIFIED_FAILURE, constants_1.FAILURE_REASON.TRANSFERRED_NOT_INTEGRATED_WITH_ERROR),
+    reasonCount("ambiguous_copc_count", constants_1.STATUS.UNCLASSIFIED_FAILURE, constants_1.FAILURE_REASON.AMBIGUOUS_COPC),
     { column: "integrated_total_count", condition: exports.isIntegrated },
     { column: "provisional_count", condition: "not is_final" },
 ];
+function reasonCount(column, status, reason) {
+    return { column, condition: isReason(status, reason), breakdown: { status, reason } };
+}
 /** The §6.2 percentages: column, portion and denominator (1 dp, NULL on a zero denominator). */
 exports.PERCENTAGES = [
     { column: "received_percent_of_requested", portion: "received_count", denominator: "requested_count" },
@@ -93,9 +95,10 @@ exports.ORGANISATION_COLUMNS = [
 ];
 /**
  * The transfers the metrics count: every transfer at the metrics cutoff (final and provisional), with the
- * requesting practice's organisation columns under short names and the request month as metric_month.
+ * organisation columns of the `role` practice (requesting by default) under short names (practice_ods_code,
+ * practice_name, sicbl_ods_code, …) and the request month as metric_month. `where` adds a condition.
  */
-function metricTransfers(transfersRef) {
+function metricTransfers(transfersRef, role = "requesting", where = "") {
     return `select
     conversation_id,
     date_requested,
@@ -104,10 +107,10 @@ function metricTransfers(transfersRef) {
     failure_reason,
     sla_duration,
     is_final,
-    requesting_practice_ods_code as practice_ods_code,
-    ${exports.ORGANISATION_COLUMNS.map((c) => `requesting_${c.startsWith("practice_") ? c : `practice_${c}`} as ${c}`).join(",\n    ")}
+    ${role}_practice_ods_code as practice_ods_code,
+    ${exports.ORGANISATION_COLUMNS.map((c) => `${role}_${c.startsWith("practice_") ? c : `practice_${c}`} as ${c}`).join(",\n    ")}
   from ${transfersRef}
-  where cutoff_days = ${exports.metricsCutoffDays}`;
+  where cutoff_days = ${exports.metricsCutoffDays}${where ? ` and ${where}` : ""}`;
 }
 /** Select-list items counting each of COUNTS (or those named in `only`) over the grouped transfers (0 for an empty group). */
 function countColumns(indent = "    ", only) {

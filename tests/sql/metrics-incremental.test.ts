@@ -1,0 +1,155 @@
+/**
+ * The monthly metric marts kept by month (practice_month_counts), as SQL scenario tests on DuckDB: a daily run
+ * computes again only the months whose transfers may have changed, and the marts built from the kept rows still give
+ * each practice its latest organisation and its zero-filled months. A kept row is marked (its
+ * month_first_requested_at set to a sentinel) between runs: the mark survives while the month is left alone and is
+ * gone once the month is computed again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Warehouse } from "../../scripts/lib/duckdb";
+import { runMetricGraph, S, transfersOf, watermarkRow } from "../support/transfers";
+import { insertReference, insertSpineRows, openTestWarehouse } from "../support/warehouse";
+
+const P1 = "900000000001";
+const P2 = "900000000002";
+const UNKNOWN = "900000000099";
+const SENTINEL = "2000-01-01 00:00:00";
+
+type Row = Record<string, unknown>;
+let warehouse: Warehouse;
+const snapshots: Record<string, { counts: Row[]; practices: Row[]; national: Row[]; sending: Row[] }> = {};
+
+const month = (value: unknown) => String(value).slice(0, 7);
+
+async function snapshot(name: string): Promise<void> {
+  snapshots[name] = {
+    counts: await warehouse.rows(
+      "select practice_role, practice_ods_code, metric_month, requested_count, month_first_requested_at from gp2gp_marts.practice_month_counts order by all",
+    ),
+    practices: await warehouse.rows(
+      "select practice_ods_code, metric_month, practice_name, sicbl_ods_code, requested_count, month_first_requested_at, latest_requested_at from gp2gp_marts.practice_metrics_monthly order by all",
+    ),
+    national: await warehouse.rows("select metric_month, transfer_count, integrated_on_time_count, is_final from gp2gp_marts.national_metrics_monthly order by all"),
+    sending: await warehouse.rows("select sending_practice_ods_code, metric_month, requested_count from gp2gp_marts.sending_practice_metrics_monthly order by all"),
+  };
+}
+
+/** Marks every kept January row, so that a later run shows whether it computed January again. */
+async function markJanuary(): Promise<void> {
+  await warehouse.run(`update gp2gp_marts.practice_month_counts set month_first_requested_at = timestamp '${SENTINEL}' where metric_month = date '2021-01-01'`);
+}
+
+beforeAll(async () => {
+  warehouse = await openTestWarehouse("metrics-incremental");
+  await insertReference(
+    warehouse,
+    "2021-01",
+    [
+      { odsCode: "A1", name: "Practice One", asids: [P1] },
+      { odsCode: "A2", name: "Practice Two", asids: [P2] },
+      { odsCode: "SND", name: "Sender", asids: [S] },
+    ],
+    [{ odsCode: "01A", name: "SICBL One", practices: ["A1", "A2", "SND"] }],
+  );
+  await insertReference(
+    warehouse,
+    "2021-03",
+    [
+      { odsCode: "A1", name: "Practice One Renamed", asids: [P1] },
+      { odsCode: "A2", name: "Practice Two", asids: [P2] },
+      { odsCode: "SND", name: "Sender", asids: [S] },
+    ],
+    [
+      { odsCode: "01A", name: "SICBL One", practices: ["A2", "SND"] },
+      { odsCode: "02B", name: "SICBL Two", practices: ["A1"] },
+    ],
+  );
+
+  // day 1: January transfers of both practices; the data runs to 1 March, so January is final
+  await insertSpineRows(
+    warehouse,
+    [...transfersOf("JAN1", ["ON3", "TNI"], "2021-01-05 09:00", P1), ...transfersOf("JAN2", ["RNA"], "2021-01-06 09:00", P2), ...transfersOf("JANX", ["ON3"], "2021-01-07 09:00", UNKNOWN), watermarkRow("2021-03-01 00:00:00")],
+    "2021-03-01_spine_messages.csv",
+  );
+  await runMetricGraph(warehouse);
+  await snapshot("first");
+
+  // day 2: a March transfer of practice one (renamed and moved to another SICBL by the March reference data)
+  await markJanuary();
+  await insertSpineRows(warehouse, transfersOf("MAR1", ["ON3"], "2021-03-02 09:00", P1), "2021-03-02_spine_messages.csv");
+  await runMetricGraph(warehouse);
+  await snapshot("second");
+
+  // day 3: a late message of a January conversation refreshes it, so January is computed again
+  await markJanuary();
+  const late = transfersOf("JAN1", ["ON3"], "2021-01-05 09:00", P1).map((r) => ({ ...r, _time: "2021-03-03 10:00:00.000 UTC", GUID: "LATE-COPY" }));
+  await insertSpineRows(warehouse, [late.at(-1)!], "2021-03-03_spine_messages.csv");
+  await runMetricGraph(warehouse);
+  await snapshot("third");
+}, 180_000);
+
+afterAll(() => warehouse?.close());
+
+describe("practice_month_counts kept by month", () => {
+  it("the first build counts January for both roles and keeps the unknown-practice row apart", () => {
+    const counts = snapshots.first!.counts;
+    expect(counts.map((r) => [r.practice_role, r.practice_ods_code, month(r.metric_month), r.requested_count])).toEqual([
+      ["requesting", "A1", "2021-01", 2],
+      ["requesting", "A2", "2021-01", 1],
+      ["requesting", null, "2021-01", 1],
+      ["sending", "SND", "2021-01", 4],
+    ]);
+  });
+
+  it("a run whose changes start in March leaves January's kept rows alone", () => {
+    const january = snapshots.second!.counts.filter((r) => month(r.metric_month) === "2021-01");
+    expect(january).toHaveLength(4);
+    for (const r of january) expect(String(r.month_first_requested_at)).toMatch(/^2000-01-01/);
+    const march = snapshots.second!.counts.filter((r) => month(r.metric_month) === "2021-03");
+    expect(march.map((r) => [r.practice_role, r.practice_ods_code, r.requested_count])).toEqual([
+      ["requesting", "A1", 1],
+      ["sending", "SND", 1],
+    ]);
+  });
+
+  it("a refreshed January conversation makes the run compute January again, with the same counts", () => {
+    const january = snapshots.third!.counts.filter((r) => month(r.metric_month) === "2021-01");
+    expect(january.map((r) => [r.practice_role, r.practice_ods_code, r.requested_count])).toEqual([
+      ["requesting", "A1", 2],
+      ["requesting", "A2", 1],
+      ["requesting", null, 1],
+      ["sending", "SND", 4],
+    ]);
+    for (const r of january) expect(String(r.month_first_requested_at)).not.toMatch(/^2000-01-01/);
+  });
+});
+
+describe("the marts built from the kept rows", () => {
+  it("give practice one its latest organisation on every row, and zero months up to the latest month", () => {
+    const practices = snapshots.third!.practices;
+    const one = practices.filter((r) => r.practice_ods_code === "A1");
+    expect(one.map((r) => [month(r.metric_month), r.practice_name, r.sicbl_ods_code, r.requested_count])).toEqual([
+      ["2021-01", "Practice One Renamed", "02B", 2],
+      ["2021-02", "Practice One Renamed", "02B", 0],
+      ["2021-03", "Practice One Renamed", "02B", 1],
+    ]);
+    const two = practices.filter((r) => r.practice_ods_code === "A2");
+    expect(two.map((r) => [month(r.metric_month), r.practice_name, r.sicbl_ods_code, r.requested_count])).toEqual([
+      ["2021-01", "Practice Two", "01A", 1],
+      ["2021-02", "Practice Two", "01A", 0],
+      ["2021-03", "Practice Two", "01A", 0],
+    ]);
+  });
+
+  it("count every transfer nationally and by sending practice, January final, February and March not yet (the data has not run past their end plus 14 days)", () => {
+    expect(snapshots.third!.national.map((r) => [month(r.metric_month), r.transfer_count, r.integrated_on_time_count, r.is_final])).toEqual([
+      ["2021-01", 4, 2, true],
+      ["2021-02", 0, 0, false],
+      ["2021-03", 1, 1, false],
+    ]);
+    expect(snapshots.third!.sending.map((r) => [r.sending_practice_ods_code, month(r.metric_month), r.requested_count])).toEqual([
+      ["SND", "2021-01", 4],
+      ["SND", "2021-03", 1],
+    ]);
+  });
+});
