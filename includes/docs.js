@@ -231,6 +231,14 @@ const PRACTICE_ROW_COLUMNS = {
     is_final: "practice_metrics_monthly.is_final of the practice month: FALSE while its figures may still change.",
 };
 const TABLES = {
+    area_integration_times: {
+        area_level: "sicbl, icb or region: the level of the area.",
+        area_ods_code: "ODS code of the Sub-ICB location, ICB or region.",
+        metric_month: "First day of the metric month (UTC month of date_requested).",
+        sla_duration_median_seconds: "Median integration time in seconds of the integrated transfers (on time or late) requested in the month by the practices the area holds (each practice in the area of its latest transfer), nearest rank as in practice_metrics_monthly.",
+        sla_duration_p90_seconds: "90th percentile integration time in seconds of those transfers, nearest rank.",
+        area_practices: "The ODS codes of the practices the area held when the row was computed, sorted and joined with ','; a run computes every month of an area again when its practices change.",
+    },
     practice_month_counts: {
         practice_role: "requesting: the row counts the transfers the practice requested (registering practice); sending: the transfers requested from it (previous practice).",
         practice_ods_code: "ODS code of the practice in that role; NULL (requesting role only) for the transfers whose requesting ASID the reference data does not know.",

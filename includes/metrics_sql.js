@@ -207,10 +207,10 @@ exports.AREA_LEVELS = {
 /**
  * The query of an area mart: the practice rows of the practices attributed to each area (by their latest
  * transfer, as practice_metrics_monthly attributes them) summed per area and month, the percentages recomputed
- * from the sums, and the integration-time percentiles over the area's integrated transfers. The area's names
+ * from the sums, and the integration-time percentiles over the area's integrated transfers (area_integration_times). The area's names
  * (and parent areas) are those of its practice with the most recent latest transfer (ties: lowest ODS code).
  */
-function areaRollup(level, practiceMetricsRef, transfersRef) {
+function areaRollup(level, practiceMetricsRef, areaIntegrationTimesRef) {
     const [key, ...attributes] = exports.AREA_LEVELS[level];
     return `with practice_rows as (
   select * from ${practiceMetricsRef}
@@ -245,14 +245,10 @@ summed as (
   group by ${key}, metric_month
 ),
 
-area_transfers as (
-  select transfers.conversation_id, transfers.metric_month, transfers.status, transfers.failure_reason, transfers.sla_duration, practices.${key}
-  from (${metricTransfers(transfersRef)}) as transfers
-  inner join practices on practices.practice_ods_code = transfers.practice_ods_code
-),
-
 integration_times as (
-  ${integrationTimes("area_transfers", [key, "metric_month"])}
+  select area_ods_code as ${key}, metric_month, sla_duration_median_seconds, sla_duration_p90_seconds
+  from ${areaIntegrationTimesRef}
+  where area_level = ${engine_1.sql.stringLiteral(level)}
 ),
 
 final as (

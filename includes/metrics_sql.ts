@@ -217,10 +217,10 @@ export type AreaLevel = keyof typeof AREA_LEVELS;
 /**
  * The query of an area mart: the practice rows of the practices attributed to each area (by their latest
  * transfer, as practice_metrics_monthly attributes them) summed per area and month, the percentages recomputed
- * from the sums, and the integration-time percentiles over the area's integrated transfers. The area's names
+ * from the sums, and the integration-time percentiles over the area's integrated transfers (area_integration_times). The area's names
  * (and parent areas) are those of its practice with the most recent latest transfer (ties: lowest ODS code).
  */
-export function areaRollup(level: AreaLevel, practiceMetricsRef: string, transfersRef: string): string {
+export function areaRollup(level: AreaLevel, practiceMetricsRef: string, areaIntegrationTimesRef: string): string {
   const [key, ...attributes] = AREA_LEVELS[level];
   return `with practice_rows as (
   select * from ${practiceMetricsRef}
@@ -255,14 +255,10 @@ summed as (
   group by ${key}, metric_month
 ),
 
-area_transfers as (
-  select transfers.conversation_id, transfers.metric_month, transfers.status, transfers.failure_reason, transfers.sla_duration, practices.${key}
-  from (${metricTransfers(transfersRef)}) as transfers
-  inner join practices on practices.practice_ods_code = transfers.practice_ods_code
-),
-
 integration_times as (
-  ${integrationTimes("area_transfers", [key, "metric_month"])}
+  select area_ods_code as ${key}, metric_month, sla_duration_median_seconds, sla_duration_p90_seconds
+  from ${areaIntegrationTimesRef}
+  where area_level = ${sql.stringLiteral(level)}
 ),
 
 final as (

@@ -82,6 +82,7 @@ describe("incremental daily runs", () => {
     ["gp2gp_marts.practice_metrics_monthly", []],
     ["gp2gp_marts.national_metrics_monthly", []],
     ["gp2gp_marts.practice_month_counts", []],
+    ["gp2gp_marts.area_integration_times", []],
     ["gp2gp_marts.sending_practice_metrics_monthly", []],
     ["gp2gp_marts.practice_failure_reasons_monthly", []],
     ["gp2gp_marts.practice_error_codes_monthly", []],

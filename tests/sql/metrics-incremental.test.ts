@@ -12,12 +12,14 @@ import { insertReference, insertSpineRows, openTestWarehouse } from "../support/
 
 const P1 = "900000000001";
 const P2 = "900000000002";
+const P3 = "900000000003";
 const UNKNOWN = "900000000099";
+const MARKED_P90 = 999_999;
 const SENTINEL = "2000-01-01 00:00:00";
 
 type Row = Record<string, unknown>;
 let warehouse: Warehouse;
-const snapshots: Record<string, { counts: Row[]; practices: Row[]; national: Row[]; sending: Row[] }> = {};
+const snapshots: Record<string, { counts: Row[]; practices: Row[]; national: Row[]; sending: Row[]; areas: Row[] }> = {};
 
 const month = (value: unknown) => String(value).slice(0, 7);
 
@@ -31,12 +33,16 @@ async function snapshot(name: string): Promise<void> {
     ),
     national: await warehouse.rows("select metric_month, transfer_count, integrated_on_time_count, is_final from gp2gp_marts.national_metrics_monthly order by all"),
     sending: await warehouse.rows("select sending_practice_ods_code, metric_month, requested_count from gp2gp_marts.sending_practice_metrics_monthly order by all"),
+    areas: await warehouse.rows(
+      "select area_level, area_ods_code, metric_month, sla_duration_p90_seconds, area_practices from gp2gp_marts.area_integration_times order by all",
+    ),
   };
 }
 
 /** Marks every kept January row, so that a later run shows whether it computed January again. */
 async function markJanuary(): Promise<void> {
   await warehouse.run(`update gp2gp_marts.practice_month_counts set month_first_requested_at = timestamp '${SENTINEL}' where metric_month = date '2021-01-01'`);
+  await warehouse.run(`update gp2gp_marts.area_integration_times set sla_duration_p90_seconds = ${MARKED_P90} where metric_month = date '2021-01-01'`);
 }
 
 beforeAll(async () => {
@@ -47,9 +53,13 @@ beforeAll(async () => {
     [
       { odsCode: "A1", name: "Practice One", asids: [P1] },
       { odsCode: "A2", name: "Practice Two", asids: [P2] },
+      { odsCode: "A3", name: "Practice Three", asids: [P3] },
       { odsCode: "SND", name: "Sender", asids: [S] },
     ],
-    [{ odsCode: "01A", name: "SICBL One", practices: ["A1", "A2", "SND"] }],
+    [
+      { odsCode: "01A", name: "SICBL One", practices: ["A1", "A2", "SND"] },
+      { odsCode: "03C", name: "SICBL Three", practices: ["A3"] },
+    ],
   );
   await insertReference(
     warehouse,
@@ -57,18 +67,22 @@ beforeAll(async () => {
     [
       { odsCode: "A1", name: "Practice One Renamed", asids: [P1] },
       { odsCode: "A2", name: "Practice Two", asids: [P2] },
+      { odsCode: "A3", name: "Practice Three", asids: [P3] },
       { odsCode: "SND", name: "Sender", asids: [S] },
     ],
     [
       { odsCode: "01A", name: "SICBL One", practices: ["A2", "SND"] },
       { odsCode: "02B", name: "SICBL Two", practices: ["A1"] },
+      { odsCode: "03C", name: "SICBL Three", practices: ["A3"] },
     ],
   );
 
   // day 1: January transfers of both practices; the data runs to 1 March, so January is final
   await insertSpineRows(
     warehouse,
-    [...transfersOf("JAN1", ["ON3", "TNI"], "2021-01-05 09:00", P1), ...transfersOf("JAN2", ["RNA"], "2021-01-06 09:00", P2), ...transfersOf("JANX", ["ON3"], "2021-01-07 09:00", UNKNOWN), watermarkRow("2021-03-01 00:00:00")],
+    [...transfersOf("JAN1", ["ON3", "TNI"], "2021-01-05 09:00", P1), ...transfersOf("JAN2", ["RNA"], "2021-01-06 09:00", P2), ...transfersOf("JANX", ["ON3"], "2021-01-07 09:00", UNKNOWN),
+      ...transfersOf("JAN3", ["ON3"], "2021-01-08 09:00", P3),
+      watermarkRow("2021-03-01 00:00:00")],
     "2021-03-01_spine_messages.csv",
   );
   await runMetricGraph(warehouse);
@@ -96,14 +110,15 @@ describe("practice_month_counts kept by month", () => {
     expect(counts.map((r) => [r.practice_role, r.practice_ods_code, month(r.metric_month), r.requested_count])).toEqual([
       ["requesting", "A1", "2021-01", 2],
       ["requesting", "A2", "2021-01", 1],
+      ["requesting", "A3", "2021-01", 1],
       ["requesting", null, "2021-01", 1],
-      ["sending", "SND", "2021-01", 4],
+      ["sending", "SND", "2021-01", 5],
     ]);
   });
 
   it("a run whose changes start in March leaves January's kept rows alone", () => {
     const january = snapshots.second!.counts.filter((r) => month(r.metric_month) === "2021-01");
-    expect(january).toHaveLength(4);
+    expect(january).toHaveLength(5);
     for (const r of january) expect(String(r.month_first_requested_at)).toMatch(/^2000-01-01/);
     const march = snapshots.second!.counts.filter((r) => month(r.metric_month) === "2021-03");
     expect(march.map((r) => [r.practice_role, r.practice_ods_code, r.requested_count])).toEqual([
@@ -117,8 +132,9 @@ describe("practice_month_counts kept by month", () => {
     expect(january.map((r) => [r.practice_role, r.practice_ods_code, r.requested_count])).toEqual([
       ["requesting", "A1", 2],
       ["requesting", "A2", 1],
+      ["requesting", "A3", 1],
       ["requesting", null, 1],
-      ["sending", "SND", 4],
+      ["sending", "SND", 5],
     ]);
     for (const r of january) expect(String(r.month_first_requested_at)).not.toMatch(/^2000-01-01/);
   });
@@ -143,13 +159,41 @@ describe("the marts built from the kept rows", () => {
 
   it("count every transfer nationally and by sending practice, January final, February and March not yet (the data has not run past their end plus 14 days)", () => {
     expect(snapshots.third!.national.map((r) => [month(r.metric_month), r.transfer_count, r.integrated_on_time_count, r.is_final])).toEqual([
-      ["2021-01", 4, 2, true],
+      ["2021-01", 5, 3, true],
       ["2021-02", 0, 0, false],
       ["2021-03", 1, 1, false],
     ]);
     expect(snapshots.third!.sending.map((r) => [r.sending_practice_ods_code, month(r.metric_month), r.requested_count])).toEqual([
-      ["SND", "2021-01", 4],
+      ["SND", "2021-01", 5],
       ["SND", "2021-03", 1],
+    ]);
+  });
+});
+
+describe("area_integration_times kept by month and by the practices an area holds", () => {
+  const rows = (name: string) => snapshots[name]!.areas.map((r) => [r.area_ods_code, month(r.metric_month), r.sla_duration_p90_seconds === MARKED_P90, r.area_practices]);
+
+  it("the first build has a row for each area month with an integrated transfer, with the area's practices", () => {
+    expect(rows("first")).toEqual([
+      ["01A", "2021-01", false, "A1,A2"],
+      ["03C", "2021-01", false, "A3"],
+    ]);
+  });
+
+  it("a practice moving area computes both areas' months again; an area whose practices stayed keeps its earlier months", () => {
+    // practice one's latest transfer (March) puts it in 02B: 01A now holds practice two only, which integrated nothing
+    expect(rows("second")).toEqual([
+      ["02B", "2021-01", false, "A1"],
+      ["02B", "2021-03", false, "A1"],
+      ["03C", "2021-01", true, "A3"],
+    ]);
+  });
+
+  it("a changed January computes every area's January again", () => {
+    expect(rows("third")).toEqual([
+      ["02B", "2021-01", false, "A1"],
+      ["02B", "2021-03", false, "A1"],
+      ["03C", "2021-01", false, "A3"],
     ]);
   });
 });

@@ -188,7 +188,7 @@ export async function insertGeography(
 }
 
 /** The metric marts and the assertions on them. */
-export const METRIC_MARTS = ["practice_month_counts", "practice_metrics_monthly", "sicbl_metrics_monthly", "icb_metrics_monthly", "region_metrics_monthly", "national_metrics_monthly", "sending_practice_metrics_monthly"];
+export const METRIC_MARTS = ["practice_month_counts", "area_integration_times", "practice_metrics_monthly", "sicbl_metrics_monthly", "icb_metrics_monthly", "region_metrics_monthly", "national_metrics_monthly", "sending_practice_metrics_monthly"];
 const METRIC_ASSERTIONS = ["practice_metrics__do_not_add_up", "area_metrics__do_not_add_up", "national_metrics__do_not_add_up", "metric_marts__repeat_a_key"];
 
 /**
