@@ -331,6 +331,11 @@ const TABLES = {
         percent_of_requested: "transfer_count / requested_count × 100, 1 dp as Python rounds.",
         is_final: PRACTICE_ROW_COLUMNS.is_final,
     },
+    practice_error_code_counts: pick({
+        ...omit(PRACTICE_ROW_COLUMNS, ["practice_name", "sicbl_ods_code", "sicbl_name", "is_final"]),
+        ...omit(REPORT_TABLES.error_code_summary, ["cutoff_days", "request_month"]),
+        transfer_count: "Transfers of the practice and month with at least one such acknowledgement.",
+    }, ["practice_ods_code", "metric_month", "error_location", "error_code", "occurrence_count", "transfer_count", "technical_failure_count", "unclassified_failure_count"]),
     practice_error_codes_monthly: {
         ...omit(PRACTICE_ROW_COLUMNS, ["is_final"]),
         ...omit(REPORT_TABLES.error_code_summary, ["cutoff_days", "request_month"]),

@@ -85,6 +85,7 @@ describe("incremental daily runs", () => {
     ["gp2gp_marts.area_integration_times", []],
     ["gp2gp_marts.sending_practice_metrics_monthly", []],
     ["gp2gp_marts.practice_failure_reasons_monthly", []],
+    ["gp2gp_marts.practice_error_code_counts", []],
     ["gp2gp_marts.practice_error_codes_monthly", []],
     ["gp2gp_marts.sicbl_metrics_monthly", []],
     ["gp2gp_marts.icb_metrics_monthly", []],
