@@ -53,7 +53,8 @@ const bigquery = {
     arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     countIf: (condition) => `countif(${condition})`,
-    firstBy: (value, orderBy) => `array_agg(${value} order by ${orderBy} limit 1)[offset(0)]`,
+    // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
+    firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
     starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
     parseSpineTime: (expr) => {

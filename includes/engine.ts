@@ -55,9 +55,9 @@ export interface SqlHelpers {
   /** ARRAY_AGG of the non-null values of `expr` in `orderBy` order; an empty array (never NULL) when none. */
   arrayAggNonNull(expr: string, orderBy: string, elementType: "INT64" | "STRING"): string;
   /**
-   * Aggregate: `value` from the group's first row in `orderBy` order (the value must not be NULL there; BigQuery's
-   * ARRAY_AGG cannot hold NULL). Much cheaper than a window when only the first row's value is needed. `orderBy` is a
-   * list of ascending columns (NULLs last), unique within a group.
+   * Aggregate: `value` (NULL or not) from the group's first row in `orderBy` order. Much cheaper than a window when
+   * only the first row's value is needed, and it spills. `orderBy` is a list of ascending columns (NULLs last), unique
+   * within a group; for a descending timestamp put its negated epochMicros.
    */
   firstBy(value: string, orderBy: string): string;
   /** An empty typed array literal. */
@@ -125,7 +125,8 @@ const bigquery: SqlHelpers = {
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
   countIf: (condition) => `countif(${condition})`,
-  firstBy: (value, orderBy) => `array_agg(${value} order by ${orderBy} limit 1)[offset(0)]`,
+  // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
+  firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
   parseSpineTime: (expr) => {

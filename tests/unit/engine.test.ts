@@ -123,11 +123,16 @@ describe("engine helpers", () => {
   });
 
   it("firstBy takes the value of the first row in the given order", async () => {
-    expect(bq.firstBy("v", "a, b")).toBe("array_agg(v order by a, b limit 1)[offset(0)]");
+    // in a struct, so that a NULL value is kept rather than refused by ARRAY_AGG
+    expect(bq.firstBy("v", "a, b")).toBe("array_agg(struct(v as value) order by a, b limit 1)[offset(0)].value");
     expect(await value(`${duck.firstBy("v", "a, b")} from (values ('x', 2, 1), ('y', 1, 2), ('z', 1, 1)) as t(v, a, b)`)).toBe("z");
     // the first row's value even when it is NULL (a later row's value would be wrong), and NULL keys sort last
     expect(await value(`${duck.firstBy("v", "a, b")} from (values (null, 1, 1), ('y', 1, 2)) as t(v, a, b)`)).toBeNull();
     expect(await value(`${duck.firstBy("v", "a, b")} from (values ('x', 1, null::int), ('y', 1, 2)) as t(v, a, b)`)).toBe("y");
+    // latest first: a negated epoch, ties to the lowest second key
+    const latest = `-${duck.epochMicros("t")}, k`;
+    const rows = `(values ('old', timestamp '2021-01-01', 'a'), ('new-b', timestamp '2021-02-01', 'b'), ('new-a', timestamp '2021-02-01', 'a')) as r(v, t, k)`;
+    expect(await value(`${duck.firstBy("v", latest)} from ${rows}`)).toBe("new-a");
   });
 
   it("unnest and starExcept", async () => {
