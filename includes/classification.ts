@@ -68,14 +68,13 @@ export function processedWatermark(progressRef: string, model: string): string {
  * ScopeKey for `key`.
  */
 export function inScope(conversationsRef: string, progressRef: string, model: string, alias = "", key: ScopeKey = "conversation_number"): string {
-  const name = key === "conversation_id" ? key : "conversation_number";
-  const column = `${alias ? `${alias}.` : ""}${name}`;
+  const column = `${alias ? `${alias}.` : ""}${key}`;
   const refreshed = refreshedConversations(conversationsRef, progressRef, model);
-  const listed = `${column} in (select ${name} ${refreshed})`;
-  if (key !== "conversation_number") return listed;
+  const listed = `${column} in (select ${key} ${refreshed})`;
+  if (key === "conversation_id") return listed;
   // The range is spelt out: DuckDB skips blocks for a comparison with a scalar subquery, but did not push the
   // semi-join's own bounds down to the scan (12 months, window_messages: 523 ms with the list alone, 140 ms with both).
-  return `${column} between (select min(${name}) ${refreshed}) and (select max(${name}) ${refreshed}) and ${listed}`;
+  return `${column} between (select min(${key}) ${refreshed}) and (select max(${key}) ${refreshed}) and ${listed}`;
 }
 
 /** `from … where …` of the conversations refreshed since `model` last ran. */
@@ -84,12 +83,10 @@ function refreshedConversations(conversationsRef: string, progressRef: string, m
 }
 
 /**
- * How a step finds its conversations: by conversation_number with the range spelt out (the default), by
- * conversation_number listed only (transfer_outcomes: with the range on its six reads DuckDB estimated ~0 rows, built
- * a hash table on the wrong side and ran out of memory at 12 months), or by conversation_id (the marts, which do not
- * carry the number).
+ * How a step finds its conversations: by conversation_number with the range spelt out (the default), or by
+ * conversation_id (the staged messages, which do not carry the number: messagesInScope).
  */
-export type ScopeKey = "conversation_number" | "conversation_number_listed" | "conversation_id";
+export type ScopeKey = "conversation_number" | "conversation_id";
 
 /**
  * inScope for the staged messages, which are kept in load order and carry no conversation_number: the refreshed
@@ -253,6 +250,14 @@ export function firstChangedDay(conversationsRef: string, windowsRef: string, wa
     `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
     `) as changed_days)`
   );
+}
+
+/**
+ * `column` (a timestamp, date_requested by default) on or after the start of `day` (a DATE): the comparison is on the
+ * column itself, not on date(column), so that DuckDB skips the blocks of earlier requests.
+ */
+export function requestedSince(day: string, column = "date_requested"): string {
+  return `${column} >= cast(${day} as ${sql.type("TIMESTAMP")})`;
 }
 
 /** firstChangedDay's month (its first day): for marts kept by month. NULL when nothing changed. */

@@ -372,6 +372,7 @@ const TABLES: Record<string, Record<string, string>> = {
 
   transfers: {
     ...TRANSFER_COLUMNS,
+    conversation_number: CONVERSATION_NUMBER,
     cutoff_days: "Cutoff in days: the transfer is classified on the messages at most this many days after the request (0: the request's UTC day). Published metrics use 14.",
     is_final: "TRUE once the loaded data runs past the end of the cutoff window (request day + cutoff + 1 day); FALSE rows are provisional and may change.",
     window_closes_at: "When the cutoff window ends and the row becomes final.",
