@@ -68,13 +68,14 @@ export function processedWatermark(progressRef: string, model: string): string {
  * ScopeKey for `key`.
  */
 export function inScope(conversationsRef: string, progressRef: string, model: string, alias = "", key: ScopeKey = "conversation_number"): string {
-  const column = `${alias ? `${alias}.` : ""}${key}`;
+  const name = key === "conversation_id" ? key : "conversation_number";
+  const column = `${alias ? `${alias}.` : ""}${name}`;
   const refreshed = refreshedConversations(conversationsRef, progressRef, model);
-  const listed = `${column} in (select ${key} ${refreshed})`;
-  if (key === "conversation_id") return listed;
+  const listed = `${column} in (select ${name} ${refreshed})`;
+  if (key !== "conversation_number") return listed;
   // The range is spelt out: DuckDB skips blocks for a comparison with a scalar subquery, but did not push the
   // semi-join's own bounds down to the scan (12 months, window_messages: 523 ms with the list alone, 140 ms with both).
-  return `${column} between (select min(${key}) ${refreshed}) and (select max(${key}) ${refreshed}) and ${listed}`;
+  return `${column} between (select min(${name}) ${refreshed}) and (select max(${name}) ${refreshed}) and ${listed}`;
 }
 
 /** `from … where …` of the conversations refreshed since `model` last ran. */
@@ -83,10 +84,12 @@ function refreshedConversations(conversationsRef: string, progressRef: string, m
 }
 
 /**
- * How a step finds its conversations: by conversation_number with the range spelt out (the default), or by
+ * How a step finds its conversations: by conversation_number with the range spelt out (the default), by
+ * conversation_number listed only (transfer_outcomes: with the range on its six reads DuckDB estimated ~0 rows, built
+ * a hash table on the wrong side and ran out of memory at 12 months, also with both sides of its one join scoped), or by
  * conversation_id (the staged messages, which do not carry the number: messagesInScope).
  */
-export type ScopeKey = "conversation_number" | "conversation_id";
+export type ScopeKey = "conversation_number" | "conversation_number_listed" | "conversation_id";
 
 /**
  * inScope for the staged messages, which are kept in load order and carry no conversation_number: the refreshed
