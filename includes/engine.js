@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.parseSpineTime = exports.starExcept = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.parseSpineTime = exports.variable = exports.setVariable = exports.starExcept = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
 exports.helpersFor = helpersFor;
 /**
  * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
@@ -53,6 +53,8 @@ const bigquery = {
     arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     countIf: (condition) => `countif(${condition})`,
+    setVariable: () => "",
+    variable: (_name, expr) => expr,
     // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
     firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
     unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
@@ -98,6 +100,8 @@ const duckdb = {
     arrayAggNonNull: (expr, orderBy, elementType) => `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
     emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
     countIf: (condition) => `count(*) filter (where ${condition})`,
+    setVariable: (name, expr) => `set variable ${name} = ${expr};\n`,
+    variable: (name) => `getvariable('${name}')`,
     // arg_min_null (unlike arg_min, it keeps a NULL value) over a composite key holds one row per group; an ordered
     // aggregate (first(... order by ...)) buffers every row of every group and does not spill.
     firstBy: (value, orderBy) => `arg_min_null(${value}, row(${orderBy}))`,
@@ -126,4 +130,4 @@ function helpersFor(engine) {
 }
 /** The helpers for the engine this compile targets (the `engine` var). */
 exports.sql = helpersFor(config_1.vars.engine);
-exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.parseSpineTime = exports.sql.parseSpineTime;
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.starExcept = exports.sql.starExcept, exports.setVariable = exports.sql.setVariable, exports.variable = exports.sql.variable, exports.parseSpineTime = exports.sql.parseSpineTime;

@@ -72,6 +72,14 @@ export interface SqlHelpers {
   /** `SELECT *` minus some columns. */
   starExcept(columns: string[], qualifier?: string): string;
   /**
+   * A scalar computed once by an earlier statement of the same action and read by the later ones as a constant: on
+   * DuckDB a session variable, which the planner sees as a value (a scalar subquery in its place can make it misjudge
+   * the joins around it); on BigQuery nothing is set and `expr` is read in place. `setVariable` gives the statement
+   * to put first ("" on BigQuery; on DuckDB it ends with ";" and a newline), `variable` the expression to read.
+   */
+  setVariable(name: string, expr: string): string;
+  variable(name: string, expr: string): string;
+  /**
    * Parses a Spine `_time` value (spec §2.1) to a UTC TIMESTAMP, NULL when unparseable. Accepts
    * `YYYY-MM-DD[T ]HH:MM:SS[.ffffff]` followed by `+hhmm`/`+hh:mm`/`-hhmm`, `Z`, `UTC`, `GMT`, `BST` (always
    * UTC+1, whatever the date, as upstream) or nothing (taken as UTC).
@@ -125,6 +133,8 @@ const bigquery: SqlHelpers = {
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
   countIf: (condition) => `countif(${condition})`,
+  setVariable: () => "",
+  variable: (_name, expr) => expr,
   // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
   firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
@@ -175,6 +185,8 @@ const duckdb: SqlHelpers = {
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
   countIf: (condition) => `count(*) filter (where ${condition})`,
+  setVariable: (name, expr) => `set variable ${name} = ${expr};\n`,
+  variable: (name) => `getvariable('${name}')`,
   // arg_min_null (unlike arg_min, it keeps a NULL value) over a composite key holds one row per group; an ordered
   // aggregate (first(... order by ...)) buffers every row of every group and does not spill.
   firstBy: (value, orderBy) => `arg_min_null(${value}, row(${orderBy}))`,
@@ -231,5 +243,7 @@ export const {
   firstBy,
   unnest,
   starExcept,
+  setVariable,
+  variable,
   parseSpineTime,
 } = sql;
