@@ -170,7 +170,7 @@ function roundedSeconds(micros) {
  * conversation's rows all fall in one batch, so the result is the same. 1 (always on BigQuery): one statement, no
  * filter.
  */
-exports.firstBuildBatches = engine_1.sql.engine === "duckdb" ? config_1.vars.first_build_batches : 1;
+exports.firstBuildBatches = engine_1.sql.engine !== "duckdb" ? 1 : config_1.vars.first_build_batches === "auto" ? config_1.UNSIZED_FIRST_BUILD_BATCHES : config_1.vars.first_build_batches;
 /**
  * `keyword` (where/and) and the condition keeping batch `batch` (0-based) of a batched first build, on a table that
  * carries conversation_number (`alias` qualifies it); "" when not batched.

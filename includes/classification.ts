@@ -2,7 +2,7 @@
  * SQL building blocks of the classification (spec §4–§5) that several correlated models share: the windows a
  * conversation is classified in, and the incremental scope (the conversations a run recomputes).
  */
-import { vars } from "./config";
+import { UNSIZED_FIRST_BUILD_BATCHES, vars } from "./config";
 import { FAILURE_REASON, FATAL_SENDER_ERROR_CODES, LIVE_WINDOW, SLA, STATUS } from "./constants";
 import { sql } from "./engine";
 
@@ -180,7 +180,8 @@ export function roundedSeconds(micros: string): string {
  * conversation's rows all fall in one batch, so the result is the same. 1 (always on BigQuery): one statement, no
  * filter.
  */
-export const firstBuildBatches: number = sql.engine === "duckdb" ? vars.first_build_batches : 1;
+export const firstBuildBatches: number =
+  sql.engine !== "duckdb" ? 1 : vars.first_build_batches === "auto" ? UNSIZED_FIRST_BUILD_BATCHES : vars.first_build_batches;
 
 /**
  * `keyword` (where/and) and the condition keeping batch `batch` (0-based) of a batched first build, on a table that

@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.datasets = exports.vars = exports.varsSchema = void 0;
+exports.datasets = exports.vars = exports.varsSchema = exports.MAX_FIRST_BUILD_BATCHES = exports.UNSIZED_FIRST_BUILD_BATCHES = exports.FIRST_BUILD_BATCH_ROWS = void 0;
+exports.firstBuildBatchesFor = firstBuildBatchesFor;
 exports.parseVars = parseVars;
 /**
  * The project's compile-time variables (`vars:` in workflow_settings.yaml, overridden by `--vars=k=v`), validated
@@ -18,6 +19,15 @@ const positiveInteger = zod_1.z
     .trim()
     .regex(/^[1-9]\d*$/, "must be a positive whole number")
     .transform(Number);
+/** Spine rows per first-build batch when first_build_batches is "auto": 12 months (80 million rows) in 32 batches, which fit the 2 GB buffer pool (16 did not). */
+exports.FIRST_BUILD_BATCH_ROWS = 2500000;
+/** first_build_batches "auto" compiled with no warehouse to size from. */
+exports.UNSIZED_FIRST_BUILD_BATCHES = 32;
+exports.MAX_FIRST_BUILD_BATCHES = 1000;
+/** The first_build_batches an "auto" run takes for a warehouse holding `spineRows` Spine rows. */
+function firstBuildBatchesFor(spineRows) {
+    return Math.min(exports.MAX_FIRST_BUILD_BATCHES, Math.max(1, Math.ceil(spineRows / exports.FIRST_BUILD_BATCH_ROWS)));
+}
 exports.varsSchema = zod_1.z.object({
     engine: zod_1.z.enum(["bigquery", "duckdb"]),
     raw_dataset: dataset.default("gp2gp_raw"),
@@ -85,10 +95,28 @@ exports.varsSchema = zod_1.z.object({
     /**
      * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in this many
      * batches of conversations (equal ranges of conversation_number), one statement each, so that each fits DuckDB's
-     * bounded memory; 32 makes a batch about 95,000 conversations of 12 months of national data. 1: one statement.
-     * BigQuery never batches.
+     * bounded memory; 1: one statement. "auto" (the default): the runner sizes it from the Spine rows loaded, one batch
+     * per FIRST_BUILD_BATCH_ROWS (32 at 12 months of national data, 3 for a month, 1 for a few days); a compile with no
+     * warehouse to size from (`gp2gp compile`, `dataform compile`) takes UNSIZED_FIRST_BUILD_BATCHES. BigQuery never
+     * batches.
      */
-    first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
+    first_build_batches: zod_1.z
+        .string()
+        .trim()
+        .default("auto")
+        .transform((value, ctx) => {
+        if (value === "auto")
+            return "auto";
+        if (!/^[1-9]\d*$/.test(value)) {
+            ctx.addIssue({ code: zod_1.z.ZodIssueCode.custom, message: 'must be "auto" or a positive whole number' });
+            return zod_1.z.NEVER;
+        }
+        if (Number(value) > exports.MAX_FIRST_BUILD_BATCHES) {
+            ctx.addIssue({ code: zod_1.z.ZodIssueCode.custom, message: `must be at most ${exports.MAX_FIRST_BUILD_BATCHES}` });
+            return zod_1.z.NEVER;
+        }
+        return Number(value);
+    }),
     gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 /** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */

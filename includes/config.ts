@@ -16,6 +16,17 @@ const positiveInteger = z
   .regex(/^[1-9]\d*$/, "must be a positive whole number")
   .transform(Number);
 
+/** Spine rows per first-build batch when first_build_batches is "auto": 12 months (80 million rows) in 32 batches, which fit the 2 GB buffer pool (16 did not). */
+export const FIRST_BUILD_BATCH_ROWS = 2_500_000;
+/** first_build_batches "auto" compiled with no warehouse to size from. */
+export const UNSIZED_FIRST_BUILD_BATCHES = 32;
+export const MAX_FIRST_BUILD_BATCHES = 1000;
+
+/** The first_build_batches an "auto" run takes for a warehouse holding `spineRows` Spine rows. */
+export function firstBuildBatchesFor(spineRows: number): number {
+  return Math.min(MAX_FIRST_BUILD_BATCHES, Math.max(1, Math.ceil(spineRows / FIRST_BUILD_BATCH_ROWS)));
+}
+
 export const varsSchema = z.object({
   engine: z.enum(["bigquery", "duckdb"]),
   raw_dataset: dataset.default("gp2gp_raw"),
@@ -83,10 +94,27 @@ export const varsSchema = z.object({
   /**
    * DuckDB only: the first build (or full refresh) of the message-numbering classification steps runs in this many
    * batches of conversations (equal ranges of conversation_number), one statement each, so that each fits DuckDB's
-   * bounded memory; 32 makes a batch about 95,000 conversations of 12 months of national data. 1: one statement.
-   * BigQuery never batches.
+   * bounded memory; 1: one statement. "auto" (the default): the runner sizes it from the Spine rows loaded, one batch
+   * per FIRST_BUILD_BATCH_ROWS (32 at 12 months of national data, 3 for a month, 1 for a few days); a compile with no
+   * warehouse to size from (`gp2gp compile`, `dataform compile`) takes UNSIZED_FIRST_BUILD_BATCHES. BigQuery never
+   * batches.
    */
-  first_build_batches: positiveInteger.refine((n) => n <= 1000, "must be at most 1000").default(32),
+  first_build_batches: z
+    .string()
+    .trim()
+    .default("auto")
+    .transform((value, ctx): number | "auto" => {
+      if (value === "auto") return "auto";
+      if (!/^[1-9]\d*$/.test(value)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be "auto" or a positive whole number' });
+        return z.NEVER;
+      }
+      if (Number(value) > MAX_FIRST_BUILD_BATCHES) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be at most ${MAX_FIRST_BUILD_BATCHES}` });
+        return z.NEVER;
+      }
+      return Number(value);
+    }),
   gate_in_run: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 

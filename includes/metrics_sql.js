@@ -7,6 +7,7 @@ exports.coalescedCounts = coalescedCounts;
 exports.summedCounts = summedCounts;
 exports.practiceFields = practiceFields;
 exports.monthOffsets = monthOffsets;
+exports.monthsBetween = monthsBetween;
 exports.monthPlus = monthPlus;
 exports.monthIsComplete = monthIsComplete;
 exports.integrationTimes = integrationTimes;
@@ -156,6 +157,10 @@ function practiceFields(alias, indent = "    ") {
 function monthOffsets() {
     const digits = "(select 0 as n union all select 1 union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)";
     return `(select d0.n + 10 * d1.n + 100 * d2.n as n from ${digits} as d0 cross join ${digits} as d1 cross join ${digits} as d2)`;
+}
+/** Whole months from the first day of a month `first` to the first day of a month `last` (DATEs). */
+function monthsBetween(first, last) {
+    return `(12 * (extract(year from ${last}) - extract(year from ${first})) + extract(month from ${last}) - extract(month from ${first}))`;
 }
 /** The month `offset` months after the DATE `month`. */
 function monthPlus(month, offset) {

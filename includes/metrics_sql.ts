@@ -161,6 +161,11 @@ export function monthOffsets(): string {
   return `(select d0.n + 10 * d1.n + 100 * d2.n as n from ${digits} as d0 cross join ${digits} as d1 cross join ${digits} as d2)`;
 }
 
+/** Whole months from the first day of a month `first` to the first day of a month `last` (DATEs). */
+export function monthsBetween(first: string, last: string): string {
+  return `(12 * (extract(year from ${last}) - extract(year from ${first})) + extract(month from ${last}) - extract(month from ${first}))`;
+}
+
 /** The month `offset` months after the DATE `month`. */
 export function monthPlus(month: string, offset: string): string {
   return sql.dateAdd(month, offset, "MONTH");

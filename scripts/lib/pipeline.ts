@@ -2,6 +2,7 @@
  * Compile → select → execute: the one path every command that runs the graph takes (run, start, bench, tests).
  */
 import fs from "node:fs";
+import { datasets, firstBuildBatchesFor } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { acquireLock } from "./lock";
 import { compileProject, CompiledGraph } from "./compile";
@@ -28,31 +29,56 @@ export interface PipelineOptions {
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
-  const graph = options.graph ?? (await compileProject({ engine: options.engine, vars: options.vars }));
-  const actions = selectActions(buildActions(graph), options.selection ?? {});
   const reporter = options.reporter ?? new ConsoleReporter();
   const execute = { fullRefresh: Boolean(options.fullRefresh), dryRun: Boolean(options.dryRun) };
+  const actionsOf = (graph: CompiledGraph) => selectActions(buildActions(graph), options.selection ?? {});
 
   if (options.engine === "bigquery") {
+    const graph = options.graph ?? (await compileProject({ engine: options.engine, vars: options.vars }));
     const { BigQueryExecutor } = await import("./runner/bigquery");
     const executor: Executor = BigQueryExecutor.fromEnvironment(graph);
     try {
-      return await runActions(actions, executor, execute, reporter);
+      return await runActions(actionsOf(graph), executor, execute, reporter);
     } finally {
       await executor.close();
     }
   }
 
   if (options.dryRun) throw new Error("--dry-run needs --engine bigquery (DuckDB has no dry-run jobs); use `gp2gp compile` to check the graph.");
-  if (options.warehouse) return runActions(actions, new DuckDBExecutor(options.warehouse), execute, reporter);
+  const run = async (warehouse: Warehouse) => {
+    const graph = options.graph ?? (await compileForWarehouse(warehouse, options.vars));
+    return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
+  };
+  if (options.warehouse) return run(options.warehouse);
   const release = acquireLock(options.database, "gp2gp run");
   const warehouse = await Warehouse.open(options.database);
   try {
-    return await runActions(actions, new DuckDBExecutor(warehouse), execute, reporter);
+    return await run(warehouse);
   } finally {
     warehouse.close();
     release();
   }
+}
+
+/**
+ * Compiles for DuckDB. When first_build_batches is "auto" (workflow_settings.yaml or `vars`), compiles again with the
+ * batch count sized from the Spine rows the warehouse holds (firstBuildBatchesFor); both compiles are usually answered
+ * from the compile cache.
+ */
+export async function compileForWarehouse(warehouse: Warehouse, vars: Record<string, string> = {}): Promise<CompiledGraph> {
+  const graph = await compileProject({ engine: "duckdb", vars });
+  if (graph.projectConfig.vars?.first_build_batches !== "auto") return graph;
+  const batches = firstBuildBatchesFor(await spineRows(warehouse));
+  return compileProject({ engine: "duckdb", vars: { ...vars, first_build_batches: String(batches) } });
+}
+
+/** Rows in the raw Spine table (0 before the first load creates it). */
+async function spineRows(warehouse: Warehouse): Promise<number> {
+  const table = `"${datasets.raw}".spine_messages`;
+  const exists = await warehouse.scalar<number>(
+    `select count(*) from information_schema.tables where table_schema = '${datasets.raw}' and table_name = 'spine_messages'`,
+  );
+  return Number(exists) > 0 ? Number(await warehouse.scalar<number>(`select count(*) from ${table}`)) : 0;
 }
 
 /** The outcome of each action of a run, as JSON (for schedulers and benchmarks). */

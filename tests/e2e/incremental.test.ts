@@ -1,7 +1,8 @@
 /**
  * Daily incremental runs give exactly the tables of one full run: 20 days of generated Spine exports loaded one at
  * a time with a run after each, against all 20 loaded at once and run once. The first builds of both run in batches
- * of conversations (first_build_batches, 32 by default); a third warehouse builds in one statement per step.
+ * of conversations (first_build_batches "auto" compiled with no warehouse: 32); a third warehouse builds in one statement
+ * per step.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,6 +13,8 @@ import { loadOds } from "../../scripts/lib/load/ods";
 import { loadGeography } from "../../scripts/lib/load/geography";
 import { loadSpine } from "../../scripts/lib/load/spine";
 import { compileProject, CompiledGraph } from "../../scripts/lib/compile";
+import { compileForWarehouse } from "../../scripts/lib/pipeline";
+import { firstBuildBatchesFor } from "../../includes/config";
 import { duckdbGraph, runGraph, tempDir } from "../support/warehouse";
 
 let daily: Warehouse;
@@ -132,6 +135,14 @@ describe("batched first build", () => {
       expect(lastBatch, name).toBeLessThan(ops.indexOf("classification_progress"));
       expect(postOps(unbatchedGraph, name), name).not.toMatch(/by name|conversation_number > \(/);
     }
+  });
+
+  it("sizes first_build_batches \"auto\" from the Spine rows of the warehouse a run is for, and keeps a number given", async () => {
+    const postOps = (graph: CompiledGraph) => graph.tables.find((t) => t.target.name === "window_messages")?.postOps?.join("\n") ?? "";
+    const rows = Number(await full.scalar<number>("select count(*) from gp2gp_raw.spine_messages"));
+    expect(firstBuildBatchesFor(rows)).toBe(1);
+    expect(postOps(await compileForWarehouse(full))).not.toMatch(/by name/);
+    expect(postOps(await compileForWarehouse(full, { first_build_batches: "4" })).match(/by name/g)).toHaveLength(3);
   });
 
   it.each(BATCHED_STEPS.map((s) => `gp2gp_correlated.${s}`).concat(["gp2gp_marts.transfers"]))("%s equals the unbatched build's", async (table) => {

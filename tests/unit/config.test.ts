@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseVars } from "../../includes/config";
+import { firstBuildBatchesFor, parseVars } from "../../includes/config";
 import { DECISION_LIST, windows, roundedSeconds } from "../../includes/classification";
 import { FAILURE_REASON, REASONS_BY_STATUS, STATUS } from "../../includes/constants";
 
@@ -9,9 +9,13 @@ describe("project vars", () => {
     expect(vars.cutoff_days).toEqual([0, 2, 14]);
     expect(vars.metrics_cutoff_days).toBe(14);
     expect(vars.gate_min_national_transfers).toBe(150000);
-    expect(vars.first_build_batches).toBe(32);
+    expect(vars.first_build_batches).toBe("auto");
     expect(parseVars({ engine: "duckdb", first_build_batches: "1" }).first_build_batches).toBe(1);
     expect(parseVars({ engine: "bigquery", cutoff_days: "14;1;0" }).cutoff_days).toEqual([0, 1, 14]);
+  });
+
+  it("sizes first_build_batches \"auto\" at one batch per 2.5 million Spine rows, from 1 to 1000", () => {
+    expect([0, 1, 2_500_000, 2_500_001, 6_753_049, 79_836_020, 10_000_000_000].map(firstBuildBatchesFor)).toEqual([1, 1, 1, 2, 3, 32, 1000]);
   });
 
   it("names the var at fault", () => {
@@ -20,7 +24,7 @@ describe("project vars", () => {
     expect(() => parseVars({ engine: "duckdb", cutoff_days: "2,2" })).toThrow(/var "cutoff_days": lists a cutoff twice/);
     expect(() => parseVars({ engine: "duckdb", raw_dataset: "bad-name" })).toThrow(/var "raw_dataset"/);
     expect(() => parseVars({ engine: "duckdb", gate_min_national_transfers: "-3" })).toThrow(/var "gate_min_national_transfers"/);
-    expect(() => parseVars({ engine: "duckdb", first_build_batches: "0" })).toThrow(/var "first_build_batches": must be a positive whole number/);
+    expect(() => parseVars({ engine: "duckdb", first_build_batches: "0" })).toThrow(/var "first_build_batches": must be "auto" or a positive whole number/);
     expect(() => parseVars({ engine: "duckdb", first_build_batches: "5000" })).toThrow(/var "first_build_batches": must be at most 1000/);
     expect(() => parseVars({ engine: "duckdb", cutoff_days: "0,2", metrics_cutoff_days: "14" })).toThrow(/var "metrics_cutoff_days" \(14\) must be one of cutoff_days/);
   });
