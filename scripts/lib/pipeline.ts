@@ -46,7 +46,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
 
   if (options.dryRun) throw new Error("--dry-run needs --engine bigquery (DuckDB has no dry-run jobs); use `gp2gp compile` to check the graph.");
   const run = async (warehouse: Warehouse) => {
-    const graph = options.graph ?? (await compileForWarehouse(warehouse, options.vars));
+    const graph = options.graph ?? (await compileForWarehouse(warehouse, options.vars, execute.fullRefresh));
     return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
   };
   if (options.warehouse) return run(options.warehouse);
@@ -61,15 +61,24 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
 }
 
 /**
- * Compiles for DuckDB. When first_build_batches is "auto" (workflow_settings.yaml or `vars`), compiles again with the
- * batch count sized from the Spine rows the warehouse holds (firstBuildBatchesFor); both compiles are usually answered
- * from the compile cache.
+ * Compiles for DuckDB. When first_build_batches is "auto" (workflow_settings.yaml or `vars`) and the run will build an
+ * incremental table from scratch (a full refresh, or a table not there yet), compiles again with the batch count
+ * sized from the Spine rows the warehouse holds (firstBuildBatchesFor). A run that only updates incremental tables
+ * does not batch anything, so it keeps the first graph (from the compile cache, not compiled again as the data grows).
  */
-export async function compileForWarehouse(warehouse: Warehouse, vars: Record<string, string> = {}): Promise<CompiledGraph> {
+export async function compileForWarehouse(warehouse: Warehouse, vars: Record<string, string> = {}, fullRefresh = false): Promise<CompiledGraph> {
   const graph = await compileProject({ engine: "duckdb", vars });
   if (graph.projectConfig.vars?.first_build_batches !== "auto") return graph;
+  if (!fullRefresh && (await allExist(warehouse, graph.tables.filter((t) => t.type === "incremental").map((t) => t.target)))) return graph;
   const batches = firstBuildBatchesFor(await spineRows(warehouse));
   return compileProject({ engine: "duckdb", vars: { ...vars, first_build_batches: String(batches) } });
+}
+
+async function allExist(warehouse: Warehouse, targets: readonly { schema: string; name: string }[]): Promise<boolean> {
+  if (targets.length === 0) return true;
+  const wanted = targets.map((t) => `(table_schema = '${t.schema}' and table_name = '${t.name}')`).join(" or ");
+  const found = await warehouse.scalar<number>(`select count(*) from information_schema.tables where table_type = 'BASE TABLE' and (${wanted})`);
+  return Number(found) === targets.length;
 }
 
 /** Rows in the raw Spine table (0 before the first load creates it). */

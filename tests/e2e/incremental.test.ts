@@ -137,12 +137,16 @@ describe("batched first build", () => {
     }
   });
 
-  it("sizes first_build_batches \"auto\" from the Spine rows of the warehouse a run is for, and keeps a number given", async () => {
-    const postOps = (graph: CompiledGraph) => graph.tables.find((t) => t.target.name === "window_messages")?.postOps?.join("\n") ?? "";
+  it("sizes first_build_batches \"auto\" from the Spine rows when a run builds from scratch, and keeps a number given", async () => {
+    const batchInserts = async (...args: Parameters<typeof compileForWarehouse>) =>
+      (((await compileForWarehouse(...args)).tables.find((t) => t.target.name === "window_messages")?.postOps ?? []).join("\n").match(/by name/g) ?? []).length;
     const rows = Number(await full.scalar<number>("select count(*) from gp2gp_raw.spine_messages"));
     expect(firstBuildBatchesFor(rows)).toBe(1);
-    expect(postOps(await compileForWarehouse(full))).not.toMatch(/by name/);
-    expect(postOps(await compileForWarehouse(full, { first_build_batches: "4" })).match(/by name/g)).toHaveLength(3);
+    // a full refresh builds from scratch: sized from the rows, one batch
+    expect(await batchInserts(full, {}, true)).toBe(0);
+    // every incremental table is there: nothing is built from scratch, so the graph compiled with no warehouse serves
+    expect(await batchInserts(full, {}, false)).toBe(31);
+    expect(await batchInserts(full, { first_build_batches: "4" }, true)).toBe(3);
   });
 
   it.each(BATCHED_STEPS.map((s) => `gp2gp_correlated.${s}`).concat(["gp2gp_marts.transfers"]))("%s equals the unbatched build's", async (table) => {
