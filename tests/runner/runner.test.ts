@@ -96,6 +96,19 @@ describe("runner on DuckDB", () => {
     expect(await w.rows("select run from work.log order by run")).toEqual([{ run: 1 }, { run: 2 }]);
   });
 
+  it("stops an incremental update whose model's columns changed since the table was built, saying how to rebuild", async () => {
+    const w = await newWarehouse();
+    const model = (columns: string) => makeGraph([{ name: "events", type: "incremental", query: `select ${columns} from range(3) as t(x)` }]);
+    await run(w, model("x as id"));
+    const { summary, status } = await run(w, model("x as id, x * 2 as score"));
+    expect(status["work.events"]).toBe("failed");
+    expect(summary.outcomes[0]!.error).toMatch(/work\.events: the model's columns have changed since the table was built \(new: score\)\. Rebuild it.*gp2gp run --full-refresh --actions work\.events/);
+    // nothing was appended; a full refresh rebuilds it with the new column
+    expect(await w.scalar("select count(*) from work.events")).toBe(3);
+    await run(w, model("x as id, x * 2 as score"), { fullRefresh: true });
+    expect(await w.rows("select * from work.events order by id")).toEqual([{ id: 0, score: 0 }, { id: 1, score: 2 }, { id: 2, score: 4 }]);
+  });
+
   it("refuses a full refresh of a protected incremental table", async () => {
     const w = await newWarehouse();
     const graph = makeGraph([{ name: "history", type: "incremental", protected: true, query: "select 1 as x", incrementalQuery: "select 2 as x" }]);

@@ -104,6 +104,7 @@ export class DuckDBExecutor implements Executor {
     await this.warehouse.transaction(async () => {
       await this.runAll(table.incrementalPreOps);
       await this.warehouse.run(`create or replace temp table ${staged} as ${rewriteNames(table.incrementalQuery ?? table.query)}`);
+      await this.sameColumns(action, staged, target);
       changed = await this.warehouse.scalar<number>(`select count(*) from ${staged}`);
       const keys = table.uniqueKey ?? [];
       if (keys.length > 0) {
@@ -120,6 +121,23 @@ export class DuckDBExecutor implements Executor {
     });
     const after = await this.count(action.target);
     return { rows: after, detail: `incremental: ${changed} rows merged (${after - before >= 0 ? "+" : ""}${after - before})` };
+  }
+
+  /**
+   * An incremental update appends the query's rows to the table built earlier: when the model's columns have changed
+   * since (a new version of the project), stop with what changed and how to rebuild, rather than DuckDB's binder error.
+   */
+  private async sameColumns(action: BuildAction, staged: string, target: string): Promise<void> {
+    const columns = async (relation: string) => (await this.warehouse.rows<{ column_name: string }>(`describe ${relation}`)).map((c) => c.column_name);
+    const [query, table] = await Promise.all([columns(staged), columns(target)]);
+    const added = query.filter((c) => !table.includes(c));
+    const gone = table.filter((c) => !query.includes(c));
+    if (added.length === 0 && gone.length === 0) return;
+    const changes = [added.length ? `new: ${added.join(", ")}` : "", gone.length ? `no longer built: ${gone.join(", ")}` : ""].filter(Boolean).join("; ");
+    throw new Error(
+      `${action.name}: the model's columns have changed since the table was built (${changes}). ` +
+        `Rebuild it, and what is built from it, with \`gp2gp run --full-refresh --actions ${action.name} --include-dependents\`.`,
+    );
   }
 
   async runOperation(action: Action & { kind: "operation" }): Promise<ActionResult> {
