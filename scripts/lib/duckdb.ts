@@ -12,6 +12,8 @@ export const DEFAULT_MEMORY_LIMIT = "2000MB";
 /** Most a build may spill to `<database>.tmp/` unless GP2GP_DUCKDB_MAX_TEMP_SIZE says otherwise (DuckDB's own default
  * is 90% of the free disk space, which a runaway build fills). */
 export const DEFAULT_MAX_TEMP_SIZE = "20GB";
+/** Write-ahead log size that makes DuckDB checkpoint, unless GP2GP_DUCKDB_CHECKPOINT_THRESHOLD says otherwise. */
+export const DEFAULT_CHECKPOINT_THRESHOLD = "1GB";
 
 /** The database path from --database, then GP2GP_DATABASE, then the default. */
 export function resolveDatabasePath(option?: string): string {
@@ -41,6 +43,10 @@ export class Warehouse {
       // Every order the models rely on is explicit (the ordering key, ORDER BY); not preserving insertion order lets
       // large builds stream and spill instead of running out of memory.
       preserve_insertion_order: "false",
+      // DuckDB checkpoints whenever its write-ahead log passes 16 MB; a daily run passed that many times, and each
+      // checkpoint rewrote the changed blocks of the large tables (12 months: the daily run 25.0 s → 19.0 s in the
+      // runner with 1 GB). The database is checkpointed when it is closed, so a run leaves no log behind.
+      checkpoint_threshold: process.env.GP2GP_DUCKDB_CHECKPOINT_THRESHOLD ?? DEFAULT_CHECKPOINT_THRESHOLD,
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;
