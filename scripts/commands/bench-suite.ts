@@ -14,7 +14,7 @@ import { datasets } from "../../includes/config";
 import { Warehouse } from "../lib/duckdb";
 import { generate } from "../lib/generate";
 import { formatRows } from "../lib/runner/reporter";
-import { machine } from "./bench";
+import { machine } from "../lib/bench/machine";
 
 const number = new Intl.NumberFormat("en-GB");
 const GP2GP = path.resolve(__dirname, "..", "gp2gp.js");

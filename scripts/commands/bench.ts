@@ -5,10 +5,10 @@
  * writes the figures as JSON.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { vars } from "../../includes/config";
+import { machine, peakRssMiB, type MachineFigures } from "../lib/bench/machine";
 import { Warehouse } from "../lib/duckdb";
 import { generate } from "../lib/generate";
 import { runPipeline } from "../lib/pipeline";
@@ -32,7 +32,7 @@ export interface ClassifyBenchOptions {
 
 export interface BenchFigures {
   readonly benchmark: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  readonly machine: MachineFigures;
   readonly cutoffs: readonly number[];
   readonly conversations: number;
   readonly messages: number;
@@ -41,15 +41,6 @@ export interface BenchFigures {
   readonly classifySeconds: number;
   readonly messagesPerSecond: number;
   readonly peakRssMiB: number;
-}
-
-function peakRssMiB(): number {
-  // maxRSS is in kilobytes; DuckDB runs in this process, so this covers the engine too.
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-export function machine(): BenchFigures["machine"] {
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 }
 
 export async function benchClassify(options: ClassifyBenchOptions): Promise<BenchFigures> {

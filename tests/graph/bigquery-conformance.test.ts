@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompiledGraph, compileProject } from "../../scripts/lib/compile";
 import { buildActions } from "../../scripts/lib/runner/graph";
-import { analyzeGraph, Finding, NOT_ANALYSED, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { analyzeGraph, Finding, NOT_ANALYSED, ZetaSqlAnalyzer } from "../support/zetasql";
 
 describe("BigQuery conformance (ZetaSQL)", () => {
   let graph: CompiledGraph;

@@ -4,7 +4,7 @@
  */
 import { expect, it } from "vitest";
 import { compileProject } from "../../scripts/lib/compile";
-import { analyzeGraph, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { analyzeGraph, ZetaSqlAnalyzer } from "../support/zetasql";
 
 it("the gate assertions are valid BigQuery SQL", async () => {
   const [graph, analyzer] = await Promise.all([compileProject({ engine: "bigquery", vars: { gate_in_run: "true" } }), ZetaSqlAnalyzer.start()]);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helpersFor } from "../../includes/engine";
 import { compiledGraphSchema } from "../../scripts/lib/compile";
-import { analyzeGraph, Catalog, Finding, rawCatalog, storageProblems, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { analyzeGraph, Catalog, Finding, rawCatalog, storageProblems, ZetaSqlAnalyzer } from "../support/zetasql";
 
 const P = "test-proj";
 const RAW = `\`${P}.gp2gp_raw`;

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlType } from "../../includes/engine";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { REPORTS_DIR } from "../../scripts/lib/reports/build";
-import { Catalog, typeOf, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { Catalog, typeOf, ZetaSqlAnalyzer } from "../support/zetasql";
 import { builtSite, SITE_DATA, SITE_LIMITS, type BuiltSite } from "./site";
 
 let site: BuiltSite;

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Warehouse } from "../../scripts/lib/duckdb";
-import { Catalog, typeOf, ZetaSqlAnalyzer } from "../../scripts/lib/zetasql";
+import { Catalog, typeOf, ZetaSqlAnalyzer } from "../support/zetasql";
 import { ASSERTION_RESULT_COLUMNS, AssertionRecord, assertionResultsStatements, RETAINED_RUNS } from "../../scripts/lib/runner/assertion-results";
 import { BigQueryClientLike, BigQueryExecutor, QueryJobConfig } from "../../scripts/lib/runner/bigquery";
 import { DuckDBExecutor } from "../../scripts/lib/runner/duckdb";

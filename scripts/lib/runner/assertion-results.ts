@@ -5,7 +5,7 @@
  */
 import { helpersFor, type Engine, type SqlType } from "../../../includes/engine";
 import type { Target } from "../compile";
-import type { ActionOutcome } from "./runner";
+import type { ActionOutcome, AssertionRecord } from "./types";
 
 export const ASSERTION_RESULTS_TABLE: Target = { schema: "gp2gp_marts", name: "run_assertion_results" };
 /** Runs kept in the table; older runs are deleted after each write. */
@@ -14,22 +14,7 @@ export const RETAINED_RUNS = 30;
 const SAMPLE_ROWS = 3;
 const SAMPLE_MAX_CHARS = 2000;
 
-export type RecordedStatus = "passed" | "failed" | "skipped";
-
-export interface AssertionRecord {
-  readonly run_id: string;
-  readonly run_started_at: Date;
-  readonly run_finished_at: Date;
-  readonly assertion_name: string;
-  readonly assertion_dataset: string;
-  /** "dataset.table" the assertion checks, when known. */
-  readonly checked_table: string | null;
-  readonly status: RecordedStatus;
-  readonly failing_rows: number | null;
-  readonly sample_rows_json: string | null;
-  readonly error_message: string | null;
-  readonly seconds: number;
-}
+export type { AssertionRecord, RecordedStatus } from "./types";
 
 /** The columns of the table, in order, with their types. */
 export const ASSERTION_RESULT_COLUMNS: readonly (readonly [keyof AssertionRecord, SqlType])[] = [

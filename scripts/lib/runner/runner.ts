@@ -5,41 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { ASSERTION_RESULTS_TABLE, assertionRecords } from "./assertion-results";
-import type { Action, ActionResult, ExecuteOptions, Executor, Row } from "./types";
+import type { Action, ActionOutcome, ExecuteOptions, Executor, ProgressSource, Reporter, Row, RunSummary } from "./types";
 
-export type ActionStatus = "done" | "failed" | "skipped" | "passed";
+export type { ActionOutcome, ActionStatus, ProgressSource, Reporter, RunSummary } from "./types";
 
-export interface ActionOutcome {
-  readonly action: Action;
-  readonly status: ActionStatus;
-  readonly seconds: number;
-  readonly result?: ActionResult;
-  readonly error?: string;
-  readonly sample?: readonly Row[];
-}
-
-export interface RunSummary {
-  readonly outcomes: readonly ActionOutcome[];
-  readonly seconds: number;
-  readonly ok: boolean;
-  /**
-   * Why the run's assertion results could not be recorded in gp2gp_marts.run_assertion_results (undefined: recorded,
-   * or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
-   */
-  readonly assertionResultsError?: string;
-}
-
-export interface Reporter {
-  actionStarted(action: Action, index: number, total: number): void;
-  /** Called about once a second while an action runs for longer than a couple of seconds. */
-  actionProgress(action: Action, elapsedSeconds: number, percentage?: number): void;
-  actionFinished(outcome: ActionOutcome, index: number, total: number): void;
-  runFinished(summary: RunSummary): void;
-}
-
-export interface ProgressSource {
-  progress?(): number | undefined;
-}
 
 export async function runActions(
   actions: readonly Action[],

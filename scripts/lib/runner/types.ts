@@ -3,7 +3,6 @@
  * (DuckDB or BigQuery), which turns one compiled action into statements and runs them.
  */
 import type { Engine } from "../../../includes/engine";
-import type { AssertionRecord } from "./assertion-results";
 import type { CompiledAssertion, CompiledDeclaration, CompiledOperation, CompiledTable, CompiledTest, Target } from "../compile";
 
 export type ActionKind = "declaration" | "table" | "view" | "incremental" | "operation" | "assertion" | "test";
@@ -69,4 +68,55 @@ export interface Executor {
   /** Appends a run's assertion results to gp2gp_marts.run_assertion_results and drops runs beyond the retained ones. */
   recordAssertionResults(records: readonly AssertionRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export type ActionStatus = "done" | "failed" | "skipped" | "passed";
+
+export interface ActionOutcome {
+  readonly action: Action;
+  readonly status: ActionStatus;
+  readonly seconds: number;
+  readonly result?: ActionResult;
+  readonly error?: string;
+  readonly sample?: readonly Row[];
+}
+
+export interface RunSummary {
+  readonly outcomes: readonly ActionOutcome[];
+  readonly seconds: number;
+  readonly ok: boolean;
+  /**
+   * Why the run's assertion results could not be recorded in gp2gp_marts.run_assertion_results (undefined: recorded,
+   * or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
+   */
+  readonly assertionResultsError?: string;
+}
+
+export interface Reporter {
+  actionStarted(action: Action, index: number, total: number): void;
+  /** Called about once a second while an action runs for longer than a couple of seconds. */
+  actionProgress(action: Action, elapsedSeconds: number, percentage?: number): void;
+  actionFinished(outcome: ActionOutcome, index: number, total: number): void;
+  runFinished(summary: RunSummary): void;
+}
+
+export interface ProgressSource {
+  progress?(): number | undefined;
+}
+
+export type RecordedStatus = "passed" | "failed" | "skipped";
+
+export interface AssertionRecord {
+  readonly run_id: string;
+  readonly run_started_at: Date;
+  readonly run_finished_at: Date;
+  readonly assertion_name: string;
+  readonly assertion_dataset: string;
+  /** "dataset.table" the assertion checks, when known. */
+  readonly checked_table: string | null;
+  readonly status: RecordedStatus;
+  readonly failing_rows: number | null;
+  readonly sample_rows_json: string | null;
+  readonly error_message: string | null;
+  readonly seconds: number;
 }

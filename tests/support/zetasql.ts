@@ -17,7 +17,7 @@ import type { LanguageOptionsProto } from "@fivetrandevelopers/zetasql/lib/types
 import type { AnalyzerOptionsProto } from "@fivetrandevelopers/zetasql/lib/types/zetasql/AnalyzerOptionsProto";
 import type { SqlType } from "../../includes/engine";
 import { RAW_TABLES, RawTable } from "../../includes/raw_schemas";
-import type { CompiledGraph, CompiledTable } from "./compile";
+import type { CompiledGraph, CompiledTable } from "../../scripts/lib/compile";
 import {
   assertionCountQuery,
   assertionViewStatement,
@@ -25,9 +25,9 @@ import {
   isBlankSql,
   planTableBuild,
   TableKind,
-} from "./runner/bigquery-sql";
-import { buildActions, orderActions } from "./runner/graph";
-import type { Action } from "./runner/types";
+} from "../../scripts/lib/runner/bigquery-sql";
+import { buildActions, orderActions } from "../../scripts/lib/runner/graph";
+import type { Action } from "../../scripts/lib/runner/types";
 
 type ZetaSqlModule = typeof import("@fivetrandevelopers/zetasql");
 
