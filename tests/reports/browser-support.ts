@@ -73,6 +73,8 @@ export class SiteBrowser {
     page.on("pageerror", (error) => result.errors.push(error.message));
     const response = await page.goto(`${server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
     expect(response?.status(), route).toBe(200);
+    // Controls respond only once the app has hydrated: the layout marks <html> when it has.
+    await page.locator("html[data-gp2gp-hydrated]").waitFor({ state: "attached", timeout: 60_000 });
     this.opened.push(result);
     return result;
   }
@@ -99,8 +101,23 @@ export class SiteBrowser {
  * view, so the option is searched for first.
  */
 export async function choose(page: Page, dropdown: string, option: string): Promise<void> {
-  await page.getByRole("combobox", { name: dropdown, exact: true }).click();
-  await page.locator("[data-cmdk-input]").fill(option);
+  const combobox = page.getByRole("combobox", { name: dropdown, exact: true });
+  const search = page.locator("[data-cmdk-input]");
+  // A dropdown whose options are still loading does not open: click again until its search box is there (each
+  // attempt waits for the box; a slow machine only makes more attempts, up to a minute in all).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await combobox.click();
+    const opened = await search
+      .waitFor({ state: "visible", timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (opened) break;
+    if (Date.now() > deadline) throw new Error(`The "${dropdown}" dropdown did not open within a minute of clicking it`);
+    // a click that did open the list late would be undone by the next one: close whatever is open first
+    await page.keyboard.press("Escape");
+  }
+  await search.fill(option);
   await page.getByRole("option", { name: option, exact: true }).click();
   await page.keyboard.press("Escape");
   // the list closes with an animation: the next dropdown must not find this one's search box
