@@ -30,7 +30,7 @@ const bigquery = {
     engine: "bigquery",
     type: (t) => t,
     safeCast: (expr, t) => `safe_cast(${expr} as ${t})`,
-    stringLiteral: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'`,
+    stringLiteral: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}'`,
     regexLiteral: (pattern) => {
         if (pattern.includes("'"))
             throw new Error(`regexLiteral: a pattern may not contain a single quote: ${pattern}`);

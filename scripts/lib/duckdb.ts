@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { datasets } from "../../includes/config";
+import { helpersFor } from "../../includes/engine";
 
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
@@ -87,7 +88,7 @@ export class Warehouse {
 
   async tableExists(schema: string, table: string): Promise<boolean> {
     const count = await this.scalar<number>(
-      `select count(*) from information_schema.tables where table_schema = '${schema.replace(/'/g, "''")}' and table_name = '${table.replace(/'/g, "''")}'`,
+      `select count(*) from information_schema.tables where table_schema = ${sqlString(schema)} and table_name = ${sqlString(table)}`,
     );
     return count > 0;
   }
@@ -128,6 +129,9 @@ function normaliseRow(row: Row): Row {
   for (const [key, value] of Object.entries(row)) out[key] = normaliseValue(value);
   return out;
 }
+
+/** A DuckDB string literal: the engine include's escaper, the one every caller uses. */
+export const sqlString = (value: string): string => helpersFor("duckdb").stringLiteral(value);
 
 /** Quotes an identifier for DuckDB. */
 export function quoteIdent(name: string): string {

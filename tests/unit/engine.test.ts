@@ -36,6 +36,9 @@ describe("engine helpers", () => {
     expect(bq.stringLiteral("O'Brien \\ x")).toBe("'O\\'Brien \\\\ x'");
     expect(duck.stringLiteral("O'Brien")).toBe("'O''Brien'");
     expect(await value(duck.stringLiteral("O'Brien"))).toBe("O'Brien");
+    // control characters too: BigQuery's quoted literals cannot hold a raw newline, carriage return or tab
+    expect(bq.stringLiteral("a\nb\rc\td")).toBe("'a\\nb\\rc\\td'");
+    expect(await value(duck.stringLiteral("a\nb\rc\td"))).toBe("a\nb\rc\td");
   });
 
   it("regexpExtract returns the group, NULL when there is no match", async () => {

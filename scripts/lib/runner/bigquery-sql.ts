@@ -13,6 +13,7 @@
  *
  * The executor (bigquery.ts) runs these statements; the conformance test (zetasql.ts) type-checks them.
  */
+import { helpersFor } from "../../../includes/engine";
 import type { CompiledAssertion, CompiledTable, Target } from "../compile";
 
 /** The relation named by an action's target as it exists before the action runs. */
@@ -73,16 +74,8 @@ export function tableReference(target: Target, defaultProject?: string): string 
   return quoteIdentifier(parts.join("."));
 }
 
-/** A BigQuery string literal. */
-export function stringLiteral(value: string): string {
-  const escaped = value
-    .replace(/\\/g, "\\\\")
-    .replace(/'/g, "\\'")
-    .replace(/\n/g, "\\n")
-    .replace(/\r/g, "\\r")
-    .replace(/\t/g, "\\t");
-  return `'${escaped}'`;
-}
+/** A BigQuery string literal (the engine include's, the one escaper for BigQuery). */
+export const stringLiteral = (value: string): string => helpersFor("bigquery").stringLiteral(value);
 
 /**
  * True when `sql` holds no statement: only whitespace, comments and semicolons. A SQLX block such as

@@ -6,7 +6,7 @@
  * in within one transaction, so a killed run never leaves a half-built table; an incremental update (pre-ops,
  * MERGE on the unique key or INSERT, post-ops) is one transaction too.
  */
-import { quoteIdent, Warehouse } from "../duckdb";
+import { quoteIdent, sqlString, Warehouse } from "../duckdb";
 import type { Target } from "../compile";
 import { ASSERTION_RESULTS_TABLE, AssertionRecord, assertionResultsStatements } from "./assertion-results";
 import { compareResults } from "./compare";
@@ -192,7 +192,7 @@ export class DuckDBExecutor implements Executor {
 
   private async relationType(target: Target): Promise<"BASE TABLE" | "VIEW" | undefined> {
     const rows = await this.warehouse.rows<{ table_type: string }>(
-      `select table_type from information_schema.tables where table_schema = '${target.schema.replace(/'/g, "''")}' and table_name = '${target.name.replace(/'/g, "''")}'`,
+      `select table_type from information_schema.tables where table_schema = ${sqlString(target.schema)} and table_name = ${sqlString(target.name)}`,
     );
     return rows[0]?.table_type as "BASE TABLE" | "VIEW" | undefined;
   }
