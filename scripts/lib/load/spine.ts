@@ -396,7 +396,8 @@ function quotedSql(value: string): string {
 function blankCheck(header: string): SpineCheck {
   return {
     header,
-    fails: (v) => `regexp_full_match(${v}, '\\s*')`,
+    // trim with the whitespace characters listed is cheaper than a regular expression on every row.
+    fails: (v) => `trim(${v}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''`,
     reason: (v) => `case when ${v} = '' then ${duckdb.stringLiteral(`${header} is empty`)} else ${duckdb.stringLiteral(`${header} is only whitespace`)} end`,
   };
 }
