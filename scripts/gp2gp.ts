@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import { compileProject } from "./lib/compile";
-import { addDatabaseOption, addEngineOptions, databasePath, engineOf, parseVarsOption } from "./lib/engine-options";
+import { addDatabaseOption, addEngineOptions, addTimeToleranceOption, databasePath, engineOf, parseVarsOption, timeToleranceOption } from "./lib/engine-options";
 import { runPipeline, writeRunSummary } from "./lib/pipeline";
 import { buildActions, orderActions } from "./lib/runner/graph";
 import { sqlCommand, SqlFormat } from "./commands/sql";
@@ -79,11 +79,16 @@ addDatabaseOption(program.command("sql").description("Run a read-only SQL query 
     await sqlCommand(query, { database: databasePath(options), format: options.format as SqlFormat });
   });
 
-addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))
+addTimeToleranceOption(addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise")))
   .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
   .option("--no-reports", "do not build the report site at the end")
   .action(async (options) => {
-    const ok = await startCommand({ database: databasePath(options), dataDir: options.data ?? process.env.GP2GP_DATA_DIR, reports: options.reports });
+    const ok = await startCommand({
+      database: databasePath(options),
+      dataDir: options.data ?? process.env.GP2GP_DATA_DIR,
+      reports: options.reports,
+      timeToleranceDays: timeToleranceOption(options),
+    });
     if (!ok) process.exitCode = 1;
   });
 

@@ -6,7 +6,7 @@ import cliProgress from "cli-progress";
 import { Command } from "commander";
 import { acquireLock } from "../lib/lock";
 import { Warehouse } from "../lib/duckdb";
-import { addDatabaseOption, databasePath } from "../lib/engine-options";
+import { addDatabaseOption, addTimeToleranceOption, databasePath, timeToleranceOption } from "../lib/engine-options";
 import type { LoadSummary } from "../lib/load/common";
 import { loadSpine, type SpineProgress } from "../lib/load/spine";
 import { loadOds } from "../lib/load/ods";
@@ -37,7 +37,7 @@ export function printLoadSummary(kind: string, summary: LoadSummary, out: NodeJS
     const what =
       file.status === "skipped"
         ? "unchanged since its last load: skipped"
-        : `${number.format(file.loaded)} rows loaded, ${number.format(file.rejected)} rejected${file.status === "replaced" ? " (replaced the earlier load of this file)" : ""}`;
+        : `${number.format(file.loaded)} rows loaded, ${number.format(file.rejected)} rejected${file.status === "replaced" ? ` (replaced the earlier load of ${kind === SPINE_KIND ? "this day" : "this file"})` : ""}`;
     out.write(`  ${file.file}: ${what} (${file.seconds.toFixed(2)} s)\n`);
     for (const rejection of file.rejections) out.write(`    rejected: ${rejection}\n`);
     if (file.rejected > file.rejections.length) out.write(`    … and ${number.format(file.rejected - file.rejections.length)} more rejected rows\n`);
@@ -78,11 +78,14 @@ export function spineProgressBar(): { onProgress?: (p: SpineProgress) => void; s
 export function registerLoadCommands(program: Command): void {
   const load = program.command("load").description("Load files into the raw dataset of the DuckDB warehouse");
 
-  addDatabaseOption(load.command("spine").description("Daily Spine message exports (CSV or .csv.gz; files or folders)"))
-    .argument("<paths...>", "files, or folders of *_spine_messages.csv[.gz]")
+  addTimeToleranceOption(addDatabaseOption(load.command("spine").description("Daily Spine message exports (CSV or .csv.gz; files or folders)")))
+    .argument("<paths...>", "files, or folders of YYYY-MM-DD_spine_messages.csv[.gz]")
     .action(async (paths: string[], options) => {
+      const timeToleranceDays = timeToleranceOption(options);
       const progress = spineProgressBar();
-      const summary = await withWarehouse(databasePath(options), "gp2gp load spine", (w) => loadSpine(w, paths, { onProgress: progress.onProgress })).finally(progress.stop);
+      const summary = await withWarehouse(databasePath(options), "gp2gp load spine", (w) => loadSpine(w, paths, { onProgress: progress.onProgress, timeToleranceDays })).finally(
+        progress.stop,
+      );
       printLoadSummary(SPINE_KIND, summary);
     });
 

@@ -32,6 +32,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Build the report site at the end (default true). */
   reports?: boolean;
+  /** How far a message time may lie outside its file's day (days; default 1). */
+  timeToleranceDays?: number;
 }
 
 export async function startCommand(options: StartOptions): Promise<boolean> {
@@ -48,7 +50,7 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
     }
   }
   out.write(`\nLoading ${dataDir} into ${options.database} …\n`);
-  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!));
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!, { timeToleranceDays: options.timeToleranceDays }));
 
   out.write(`\nRunning the graph on DuckDB …\n`);
   const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {} });
@@ -125,7 +127,7 @@ async function printNationalFigures(warehouse: Warehouse, cutoff: number): Promi
   out.write(`\nTop five supplier pathways by technical failures, ${latest.month}:\n${formatRows(pathways).replace(/^/gm, "  ")}\n`);
 }
 
-export async function loadFolder(warehouse: Warehouse, dir: string): Promise<void> {
+export async function loadFolder(warehouse: Warehouse, dir: string, options: { timeToleranceDays?: number } = {}): Promise<void> {
   const reference = path.join(dir, "reference");
   const files = fs.existsSync(reference) ? fs.readdirSync(reference).sort() : [];
   const odsFiles = files.filter((f) => /organisationMetadata\.json$/.test(f)).map((f) => path.join(reference, f));
@@ -142,7 +144,7 @@ export async function loadFolder(warehouse: Warehouse, dir: string): Promise<voi
   const progress = spineProgressBar();
   let summary: LoadSummary;
   try {
-    summary = await loadSpine(warehouse, [spine], { onProgress: progress.onProgress });
+    summary = await loadSpine(warehouse, [spine], { onProgress: progress.onProgress, timeToleranceDays: options.timeToleranceDays });
   } finally {
     progress.stop();
   }

@@ -1,10 +1,12 @@
 /**
- * Options shared by the commands that compile and run the graph: engine, database and extra vars.
+ * Options shared by commands: engine, database and extra vars for those that compile and run the graph, and the
+ * time tolerance for those that load Spine exports.
  */
 import { Command, Option } from "commander";
 import { z } from "zod";
 import type { Engine } from "../../includes/engine";
 import { resolveDatabasePath } from "./duckdb";
+import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./load/spine";
 
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
@@ -16,6 +18,19 @@ export function addEngineOptions(command: Command): Command {
 
 export function addDatabaseOption(command: Command): Command {
   return command.option("--database <file>", "DuckDB warehouse file (env GP2GP_DATABASE)", undefined);
+}
+
+/** `--time-tolerance-days` (env GP2GP_TIME_TOLERANCE_DAYS) for the commands that load Spine exports. */
+export function addTimeToleranceOption(command: Command): Command {
+  return command.addOption(
+    new Option("--time-tolerance-days <days>", "how far a message time may lie outside its file's day before the row is rejected")
+      .env("GP2GP_TIME_TOLERANCE_DAYS")
+      .default(String(DEFAULT_TIME_TOLERANCE_DAYS)),
+  );
+}
+
+export function timeToleranceOption(options: { timeToleranceDays?: string }): number {
+  return timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS, "--time-tolerance-days (env GP2GP_TIME_TOLERANCE_DAYS)");
 }
 
 export function databasePath(options: { database?: string }): string {

@@ -1,5 +1,6 @@
 /**
- * The CSV dialect every loader shares: record boundaries on raw bytes, quoting, line ends, refusal of binary input.
+ * The Spine CSV dialect: one record per line found on raw bytes, quoting within a line, line ends, refusal of binary
+ * input.
  */
 import { describe, expect, it } from "vitest";
 import { CsvRecordScanner, parseFields, recordFields } from "../../scripts/lib/load/csv";
@@ -27,15 +28,15 @@ function scan(input: Buffer | string, chunkSize = Infinity): Seen[] {
 }
 
 describe("CSV records", () => {
-  const tricky = '\uFEFFa,b,c\r\n1,2,3\r\n\r\n"x,1","y\r\nz","q""r"\n\nplain,,\n"",é,"last"';
+  const tricky = '\uFEFFa,b,c\r\n1,2,3\r\n\r\n"x,1","y\rz","q""r"\n\nplain,,\n"",é,"last"';
 
-  it("splits records on line feeds outside quotes, drops CRs at line ends and skips blank lines", () => {
+  it("splits records on line feeds, drops CRs at line ends and skips blank lines", () => {
     const rows = scan(tricky);
     expect(rows.map((r) => r.row)).toEqual([0, 1, 2, 3, 4]);
     expect(rows.map((r) => r.fields)).toEqual([
       ["a", "b", "c"],
       ["1", "2", "3"],
-      ["x,1", "y\r\nz", 'q"r'],
+      ["x,1", "y\rz", 'q"r'],
       ["plain", "", ""],
       ["", "é", "last"],
     ]);
@@ -53,8 +54,14 @@ describe("CSV records", () => {
     expect(rows[1].fault).toBe("has a quote inside an unquoted field");
   });
 
+  it("ends every record at its line feed: a quote open at the end of a line is that line's fault, and the next line is a record", () => {
+    const rows = scan('h1,h2\n"abc,d\ne,f\n"g\nh",i\n');
+    expect(rows.map((r) => r.text)).toEqual(["h1,h2", '"abc,d', "e,f", '"g', 'h",i']);
+    expect(rows.map((r) => r.fault)).toEqual([undefined, "has a quoted field that is not closed on its line", undefined, "has a quoted field that is not closed on its line", "has a quote inside an unquoted field"]);
+  });
+
   it("reports an unclosed quote at the end of the file and text after a closing quote", () => {
-    expect(scan('h\n"abc\n').at(-1)!.fault).toBe("has a quoted field that is not closed");
+    expect(scan('h\n"abc\n').at(-1)!.fault).toBe("has a quoted field that is not closed on its line");
     expect(parseFields('"ab"c,d').fault).toBe("has text after the closing quote of a field");
     expect(parseFields('"a""b",,"",x')).toEqual({ fields: ['a"b', "", "", "x"] });
   });

@@ -137,6 +137,37 @@ describe("loadAsidLookup", () => {
     expect((await loadLog(t.warehouse))[0]).toMatchObject({ source_kind: "asid_lookup", reference_month: "2024-03-01", row_count: 6, loaded_count: 3, rejected_count: 3 });
   });
 
+  it("rejects malformed ASIDs and whitespace-only keys, and refuses a file whose quoting cannot be read line by line", async () => {
+    const rows = ["ASID,NACS,OrgName", "000033357014,A1,x", "not-an-asid,A2,x", "12345,A3,x", "0000333570145,A4,x", "000033357016,  ,x", "", "000033357017,A6,x"];
+    const file = t.file("asidLookup.csv", rows.join("\n"));
+    const summary = await loadAsidLookup(t.warehouse, file, "2024-03");
+    expect(summary.files[0]).toMatchObject({ rows: 6, loaded: 3, rejected: 3 });
+    expect(summary.files[0].rejections).toEqual([
+      'asidLookup.csv row 2: ASID "not-an-asid" is not an ASID (12 or 13 digits)',
+      'asidLookup.csv row 3: ASID "12345" is not an ASID (12 or 13 digits)',
+      "asidLookup.csv row 5: NACS is only whitespace",
+    ]);
+
+    // 3,000 rows with an unclosed quote in row 2,900: refused whole, naming the row, rather than loading the rows
+    // before it and losing the rows after it inside one field.
+    const many = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(12, "0")},A${i},${i === 2899 ? '"unclosed' : "Name"}`);
+    const unclosed = t.file("2024-04_asidLookup.csv", ["ASID,NACS,OrgName", ...many].join("\n"));
+    await expect(loadAsidLookup(t.warehouse, unclosed, "2024-04")).rejects.toThrow(
+      `${unclosed} cannot be read line by line: data row 2900 opens a quoted field that is not closed`,
+    );
+    many[2899] = `000000002899,A2899,"Name`;
+    many[2950] = `000000002950,A2950,Name"`;
+    fs.writeFileSync(unclosed, ["ASID,NACS,OrgName", ...many].join("\n"));
+    await expect(loadAsidLookup(t.warehouse, unclosed, "2024-04")).rejects.toThrow(/cannot be read line by line: data row 2900 /);
+    fs.writeFileSync(unclosed, 'ASID,NACS,OrgName\n000000000001,A1,x\n000000000002,A2,"Multi\nline"\n');
+    await expect(loadAsidLookup(t.warehouse, unclosed, "2024-04")).rejects.toThrow(
+      `${unclosed} cannot be read line by line: data row 2 has a quoted field that runs over the end of its line (an unclosed quote?)`,
+    );
+    fs.writeFileSync(unclosed, 'ASID,NACS,OrgName\n000000000001,A1,x"y\n');
+    await expect(loadAsidLookup(t.warehouse, unclosed, "2024-04")).rejects.toThrow("data row 1 has a quote inside an unquoted field");
+    expect(await t.count("load_log")).toBe(1);
+  });
+
   it("needs only ASID and NACS columns; the others are NULL when absent", async () => {
     const file = t.file("asids.csv", "NACS,ASID\nA1,000000000001\n");
     await loadAsidLookup(t.warehouse, file, "2024-04");
@@ -150,7 +181,7 @@ describe("loadAsidLookup", () => {
     await loadAsidLookup(t.warehouse, file, "2024-03");
     expect((await loadAsidLookup(t.warehouse, file, "2024-03")).files[0].status).toBe("skipped");
     expect((await loadAsidLookup(t.warehouse, file, "2024-04")).files[0].status).toBe("loaded");
-    fs.writeFileSync(file, "ASID,NACS\n9,Z\n");
+    fs.writeFileSync(file, "ASID,NACS\n000000000009,Z\n");
     expect((await loadAsidLookup(t.warehouse, file, "2024-03")).files[0].status).toBe("replaced");
     expect(await t.count("asid_lookup", "reference_month = date '2024-03-01'")).toBe(1);
     expect(await t.count("asid_lookup", "reference_month = date '2024-04-01'")).toBe(3);

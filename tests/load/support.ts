@@ -66,6 +66,12 @@ export function spineLine(overrides: Partial<Record<string, string>> = {}, n = 1
     .join(",");
 }
 
+/** A line of `spineLine` moved to another day, its conversation and message IDs tagged so that they differ from other files'. */
+export function onDay(line: string, day: string, tag = day): string {
+  const moved = line.replaceAll("2024-03-04", day);
+  return tag ? moved.replace(/(CONV|GUID)-/g, `$1-${tag}-`) : moved;
+}
+
 export function spineCsv(lines: readonly string[], header = SPINE_HEADER): string {
   return [header, ...lines].join("\n") + "\n";
 }

@@ -3,13 +3,13 @@
  * for a month already loaded replaces it.
  */
 import type { Warehouse } from "../duckdb";
-import { describeFile, firstOfMonth, summarise, type LoadSummary } from "./common";
+import { ASID_FORMAT, ASID_PATTERN, describeFile, firstOfMonth, summarise, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
 import { appendRows, ensureRawTables } from "./raw-tables";
 import { exactHeader, readReferenceCsv, type ColumnSpec } from "./reference-csv";
 
 const ASID_LOOKUP_COLUMNS: readonly ColumnSpec[] = [
-  exactHeader("asid", "ASID", true, true),
+  { ...exactHeader("asid", "ASID", true, true), pattern: ASID_PATTERN, format: ASID_FORMAT },
   exactHeader("nacs", "NACS", true, true),
   exactHeader("org_name", "OrgName", false),
   exactHeader("manufacturer", "MName", false),
@@ -28,7 +28,8 @@ export function parseMonth(month: string): string {
 
 /**
  * Loads the ASID lookup for `month` ('YYYY-MM'). ASIDs and ODS codes are kept as text with their leading zeros.
- * Rows with an empty ASID or NACS are rejected: counted in load_log and reported in the summary.
+ * Rows with an empty or whitespace-only ASID or NACS, or an ASID that is not 12 or 13 digits, are rejected: counted
+ * in load_log and reported in the summary.
  */
 export async function loadAsidLookup(warehouse: Warehouse, filePath: string, month: string): Promise<LoadSummary> {
   const referenceMonth = parseMonth(month);

@@ -98,6 +98,14 @@ export function summarise(files: readonly FileLoadResult[]): LoadSummary {
   };
 }
 
+/**
+ * An ASID as text: 12 digits with their leading zeros, or 13, which real Spine exports also hold (spec §2.1). The
+ * same pattern in a regular expression for Node and for DuckDB's regexp_full_match.
+ */
+export const ASID_DIGITS = "[0-9]{12,13}";
+export const ASID_PATTERN = new RegExp(`^${ASID_DIGITS}$`);
+export const ASID_FORMAT = "an ASID (12 or 13 digits)";
+
 export function rejectionMessage(file: string, row: number, reason: string): string {
   return `${file} row ${row}: ${reason}`;
 }

@@ -1,11 +1,17 @@
 /**
- * Reading input files: one opener that recognises gzip by its magic bytes, and one CSV dialect (RFC 4180: comma,
- * double quotes, `""` inside quotes, LF or CRLF line ends) used by every loader.
+ * Reading Spine exports: one opener that recognises gzip by its magic bytes, and the Spine CSV dialect (comma,
+ * double quotes, `""` inside quotes, LF or CRLF line ends, one record per line).
  *
- * Records are found on raw bytes rather than decoded strings so that a Spine export of millions of rows can be
- * scanned at hundreds of MB/s; a record is only decoded and split when it holds a quote or a stray carriage return.
+ * Why a hand-written scanner rather than csv-parse (which reads the small reference CSVs, reference-csv.ts): a
+ * national day of Spine messages is millions of rows, and the loader must number every line exactly as DuckDB's
+ * reader numbers the plain file it reads straight (spine.ts), keep the text of a broken line as its raw_line, and go
+ * on past it. Records are found on raw bytes rather than decoded strings, at hundreds of MB/s; a record is only
+ * decoded and split when it holds a quote or a stray carriage return.
+ *
+ * A Spine field (IDs, ASIDs, a time, codes, supplier names) never holds a line break, so every line is one record:
+ * a quote still open at the end of its line is that line's fault, never a field that swallows the lines after it.
  * Blank lines are not records (as in Python's csv.DictReader, which the upstream services use), so data row
- * numbers count non-blank records after the header.
+ * numbers count the non-blank lines after the header.
  */
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
@@ -24,12 +30,6 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 const COMMA = 44;
-
-// Scanner states.
-const FIELD_START = 0;
-const IN_FIELD = 1;
-const IN_QUOTES = 2;
-const QUOTE_IN_QUOTES = 3;
 
 export interface InputOptions {
   /** Called with every chunk of the file's bytes as stored (before decompression), e.g. for hashing or progress. */
@@ -150,38 +150,27 @@ export class CsvRecordScanner {
     return hasBom ? buf.subarray(3) : buf;
   }
 
-  /** Emits every complete record of `buf` and returns the offset after the last one. */
+  /** Emits every complete record (line) of `buf` and returns the offset after the last one. */
   private scan(buf: Buffer, atEnd: boolean): number {
-    // Quotes only open a quoted field at the start of a field (RFC 4180); a stray quote elsewhere is left for
-    // parseFields to reject, so it cannot swallow the lines that follow.
+    // One record per line: a quoted field never runs over a line end. A quote left open at the end of its line is
+    // a fault of that line (parseFields says so), and the lines after it are still seen one by one: an unclosed
+    // quote can never make the lines after it disappear into one record.
     let recordStart = 0;
-    let state = FIELD_START;
     let quotes = 0;
     let commas = 0;
     let crs = 0;
     const length = buf.length;
     for (let i = 0; i < length; i++) {
       const byte = buf[i];
-      if (state === IN_QUOTES) {
-        if (byte === QUOTE) state = QUOTE_IN_QUOTES;
-      } else if (byte === COMMA) {
-        commas++;
-        state = FIELD_START;
-      } else if (byte === LF) {
+      if (byte === COMMA) commas++;
+      else if (byte === LF) {
         this.emit(buf, recordStart, i, quotes, commas, crs);
         recordStart = i + 1;
-        state = FIELD_START;
         quotes = 0;
         commas = 0;
         crs = 0;
-      } else if (byte === QUOTE) {
-        quotes++;
-        // `""` inside quotes is an escaped quote: back into the quoted field.
-        state = state === FIELD_START || state === QUOTE_IN_QUOTES ? IN_QUOTES : IN_FIELD;
-      } else {
-        if (byte === CR) crs++;
-        state = IN_FIELD;
-      }
+      } else if (byte === QUOTE) quotes++;
+      else if (byte === CR) crs++;
     }
     if (atEnd && recordStart < length) {
       this.emit(buf, recordStart, length, quotes, commas, crs);
@@ -211,6 +200,9 @@ export class CsvRecordScanner {
   }
 }
 
+/** The fault of a record whose quoted field is not closed by the end of its line. */
+export const UNCLOSED_QUOTE = "has a quoted field that is not closed on its line";
+
 export type ParsedRecord = { readonly fields: string[]; readonly fault?: undefined } | { readonly fields?: undefined; readonly fault: string };
 
 /** Splits one record's text into fields (RFC 4180 quoting), or says what is wrong with its quoting. */
@@ -224,7 +216,7 @@ export function parseFields(text: string): ParsedRecord {
       let from = i + 1;
       for (;;) {
         const close = text.indexOf('"', from);
-        if (close < 0) return { fault: "has a quoted field that is not closed" };
+        if (close < 0) return { fault: UNCLOSED_QUOTE };
         value += text.slice(from, close);
         if (text.charCodeAt(close + 1) === QUOTE) {
           value += '"';
@@ -268,7 +260,12 @@ export function recordFields(buf: Buffer, start: number, end: number, plain: boo
 export function readHeader(displayPath: string, buf: Buffer, start: number, end: number, plain: boolean): string[] {
   const parsed = recordFields(buf, start, end, plain);
   if (!parsed.fields) throw new LoadError(displayPath, `has a header that is not valid CSV (it ${parsed.fault})`);
-  const names = parsed.fields.map((name) => name.trim());
+  return headerNames(displayPath, parsed.fields);
+}
+
+/** A header's cells as column names (trimmed); refuses a header that names a column twice. */
+export function headerNames(displayPath: string, cells: readonly string[]): string[] {
+  const names = cells.map((name) => name.trim());
   const duplicates = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
   if (duplicates.length > 0) throw new LoadError(displayPath, `has a header that names ${duplicates.map((d) => `"${d}"`).join(", ")} more than once`);
   return names;
@@ -286,8 +283,6 @@ export function requireDataRows(displayPath: string, records: number): void {
   if (records === 1) throw new LoadError(displayPath, "has a header but no data rows");
 }
 
-export type CsvRow = { readonly row: number; readonly fields: string[]; readonly fault?: undefined; readonly text?: undefined } | { readonly row: number; readonly fields?: undefined; readonly fault: string; readonly text: string };
-
 /** The header of a file that has at least one data row, reading no further than needed. */
 export async function peekHeader(filePath: string, displayPath: string): Promise<string[]> {
   let header: string[] | undefined;
@@ -301,29 +296,4 @@ export async function peekHeader(filePath: string, displayPath: string): Promise
   if (scanner.records < 2) scanner.end();
   requireDataRows(displayPath, scanner.records);
   return header!;
-}
-
-/**
- * Every row of a small CSV file (reference data), with its header. Rows whose quoting is broken or whose field
- * count differs from the header's carry a `fault` and their text instead of fields.
- */
-export async function readCsvFile(filePath: string, displayPath: string): Promise<{ header: string[]; rows: CsvRow[] }> {
-  let header: string[] = [];
-  const rows: CsvRow[] = [];
-  const scanner = new CsvRecordScanner(displayPath, (buf, start, end, row, plain) => {
-    if (row === 0) {
-      header = readHeader(displayPath, buf, start, end, plain);
-      return;
-    }
-    const parsed = recordFields(buf, start, end, plain);
-    if (parsed.fields && parsed.fields.length === header.length) rows.push({ row, fields: parsed.fields });
-    else {
-      const fault = parsed.fault ?? fieldCountFault(parsed.fields.length, header.length);
-      rows.push({ row, fault, text: buf.toString("utf8", start, end) });
-    }
-  });
-  for await (const chunk of openInput(filePath, displayPath)) scanner.push(chunk);
-  scanner.end();
-  requireDataRows(displayPath, scanner.records);
-  return { header, rows };
 }

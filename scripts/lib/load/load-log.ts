@@ -11,14 +11,16 @@ import { rawName } from "./raw-tables";
 const duckdb = helpersFor("duckdb");
 
 /**
- * Which earlier load a file replaces. Spine exports are one file per day, known by name; a gzip and a plain copy of
- * the same export are the same day, so `.gz` is ignored. Reference files are monthly and usually keep one name every
- * month, so the month identifies them. The geography lookup is one current table.
+ * Which earlier load a file replaces. Spine exports are one file per UTC day, known by the day their name starts
+ * with: a gzip and a plain copy of the same export, or the export under another name, are the same day. Reference
+ * files are monthly and usually keep one name every month, so the month identifies them. The geography lookup is one
+ * current table.
  */
 export function identityKey(kind: SourceKind, fileName: string, referenceMonth: string | null): string {
   switch (kind) {
     case "spine":
-      return fileName.replace(/\.gz$/i, "");
+      // The day the name starts with (YYYY-MM-DD_spine_messages.csv[.gz]): a second file for a day replaces the first.
+      return /^\d{4}-\d{2}-\d{2}/.exec(fileName)?.[0] ?? fileName.replace(/\.gz$/i, "");
     case "ods":
     case "asid_lookup":
       if (!referenceMonth) throw new Error(`A ${kind} load needs a reference month`);

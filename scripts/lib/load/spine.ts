@@ -16,6 +16,15 @@
  * it; on a plain file one line is one record, so the numbers are the same as step 1's. When Node finds it is not plain,
  * or DuckDB's strict reader refuses a line (a wrong number of fields), the transaction is rolled back and the file goes
  * through step 1. Both ways give the same rows, rejects and row numbers, and memory stays bounded.
+ *
+ * Every non-blank line after the header is one row, loaded or rejected; the row count read is compared with the rows
+ * written and rejected. A quote left open at the end of its line rejects that line and every line after it, each
+ * with its reason: to a CSV reader everything after an unclosed quote is inside it, so those lines cannot be trusted.
+ *
+ * A file's name gives its UTC day (YYYY-MM-DD_spine_messages.csv[.gz]). A message time before 2010 or more than the
+ * time tolerance (default 1 day) outside that day is rejected, and so is a row already loaded from another day's file
+ * (same conversationID, GUID, interactionID and _time): rows of a day never count twice. A second file for a day
+ * replaces the first (load-log.ts).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -24,8 +33,8 @@ import { createHash } from "node:crypto";
 import { helpersFor } from "../../../includes/engine";
 import { SPINE_COLUMNS } from "../../../includes/raw_schemas";
 import { quoteIdent, type Warehouse } from "../duckdb";
-import { describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
-import { CsvRecordScanner, MAX_RECORD_BYTES, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
+import { ASID_DIGITS, ASID_FORMAT, describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
+import { CsvRecordScanner, MAX_RECORD_BYTES, UNCLOSED_QUOTE, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
 import { loadFile, type WrittenCounts } from "./load-log";
 import { ensureRawTables, rawName } from "./raw-tables";
 
@@ -39,6 +48,14 @@ const NORMALISED_LINE_BYTES = 4 * MAX_RECORD_BYTES;
 
 /** Names a directory's Spine exports must match to be picked up. */
 const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
+/** A Spine export's name starts with its UTC day. */
+const SPINE_DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** How far (in days) a message time may lie outside its file's day; `--time-tolerance-days`. */
+export const DEFAULT_TIME_TOLERANCE_DAYS = 1;
+/** No GP2GP message is older: an earlier time is a broken clock or a placeholder such as 1900-01-01. */
+export const EARLIEST_MESSAGE_DAY = "2010-01-01";
+const DAY_MS = 86_400_000;
 
 export interface SpineProgress {
   readonly file: string;
@@ -50,6 +67,36 @@ export interface SpineProgress {
 
 export interface LoadSpineOptions {
   readonly onProgress?: (progress: SpineProgress) => void;
+  /** How far (in days, 0 or more) a message time may lie outside its file's day (default 1). */
+  readonly timeToleranceDays?: number;
+}
+
+/** What the row checks of one file need to know beyond its header. */
+interface FileContext {
+  /** The file's UTC day, 'YYYY-MM-DD'. */
+  readonly day: string;
+  readonly toleranceDays: number;
+}
+
+/** Checks a time tolerance: a number of days, 0 or more (fractions allowed), at most a year. */
+export function timeToleranceDays(value: unknown, source = "the time tolerance"): number {
+  const days = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof days !== "number" || !Number.isFinite(days) || days < 0 || days > 366) {
+    throw new Error(`${source} must be a number of days from 0 to 366 (got ${JSON.stringify(value)})`);
+  }
+  return days;
+}
+
+/** The UTC day a Spine export's name starts with; refuses a name without one. */
+export function spineFileDay(displayPath: string): string {
+  const name = path.basename(displayPath);
+  const match = SPINE_DAY_PATTERN.exec(name);
+  const day = match ? `${match[1]}-${match[2]}-${match[3]}` : "";
+  const valid = match !== null && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day);
+  if (!valid || !SPINE_FILE_PATTERN.test(name)) {
+    throw new LoadError(displayPath, "is not named YYYY-MM-DD_spine_messages.csv[.gz]: a Spine export's name gives the UTC day its message times are checked against");
+  }
+  return day;
 }
 
 /**
@@ -58,12 +105,19 @@ export interface LoadSpineOptions {
  * transaction. Throws a LoadError for a file that is not a Spine export.
  */
 export async function loadSpine(warehouse: Warehouse, inputs: readonly string[], options: LoadSpineOptions = {}): Promise<LoadSummary> {
+  const toleranceDays = timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS);
   await ensureRawTables(warehouse);
   const files = await listSpineFiles(inputs);
   const headers = new Map<string, string[]>();
-  for (const file of files) headers.set(file, spineHeader(file, await peekHeader(file, file)));
+  const days = new Map<string, string>();
+  for (const file of files) {
+    days.set(file, spineFileDay(file));
+    headers.set(file, spineHeader(file, await peekHeader(file, file)));
+  }
   const results = [];
-  for (const file of files) results.push(await loadSpineFile(warehouse, file, headers.get(file)!, options));
+  for (const file of files) {
+    results.push(await loadSpineFile(warehouse, file, headers.get(file)!, { day: days.get(file)!, toleranceDays }, options));
+  }
   return summarise(results);
 }
 
@@ -94,11 +148,11 @@ function spineHeader(displayPath: string, header: string[]): string[] {
   return header;
 }
 
-async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: string[], options: LoadSpineOptions) {
+async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: string[], context: FileContext, options: LoadSpineOptions) {
   const file = await describeFile(displayPath);
   const request = { kind: "spine", file, tables: ["spine_messages", "spine_messages_rejected"] } as const;
   try {
-    return await loadFile(warehouse, { ...request, write: (loadId) => writeDirectly(warehouse, file, header, loadId, options.onProgress) });
+    return await loadFile(warehouse, { ...request, write: (loadId) => writeDirectly(warehouse, file, header, context, loadId, options.onProgress) });
   } catch (error) {
     // The transaction was rolled back: the file goes through step 1.
     if (!(error instanceof NotPlain)) throw error;
@@ -112,7 +166,7 @@ async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: 
       async prepare() {
         rows = await normalise(file, header, normalisedPath, options.onProgress);
       },
-      write: (loadId) => writeNormalised(warehouse, file, header, normalisedPath, rows, loadId),
+      write: (loadId) => writeNormalised(warehouse, file, header, context, normalisedPath, rows, loadId),
     });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -127,12 +181,12 @@ class NotPlain extends Error {}
  * and hashes it. A window with an empty OVER is a fixed-order operator: it sees the scan in file order even though the
  * warehouse does not preserve insertion order (tests/load/spine-volume.test.ts checks every row of 1,000,000).
  */
-async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: string[], loadId: number, onProgress?: (p: SpineProgress) => void): Promise<WrittenCounts> {
+async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: string[], context: FileContext, loadId: number, onProgress?: (p: SpineProgress) => void): Promise<WrittenCounts> {
   const columns = header.map((_, i) => `'c${i + 1}': 'varchar'`).join(", ");
   const source = `(select row_number() over () as source_row, cast(null as varchar) as fault, cast(null as varchar) as raw_line, *
     from read_csv(${duckdb.stringLiteral(file.absolutePath)}, header = true, auto_detect = false, columns = {${columns}},
       delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES}))`;
-  const sql = spineInserts(file, header, loadId);
+  const sql = spineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
   const [lines, loaded] = await Promise.all([
     plainLines(file, onProgress),
     warehouse.connection.run(sql.valid(source)).then(
@@ -145,11 +199,11 @@ async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: strin
 }
 
 /** Step 2 from the normalised file of step 1. */
-async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: string[], normalisedPath: string, rows: number, loadId: number): Promise<WrittenCounts> {
+async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: string[], context: FileContext, normalisedPath: string, rows: number, loadId: number): Promise<WrittenCounts> {
   const columnTypes = ["'source_row': 'bigint'", "'fault': 'varchar'", "'raw_line': 'varchar'", ...header.map((_, i) => `'c${i + 1}': 'varchar'`)];
   const source = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
-  const sql = spineInserts(file, header, loadId);
+  const sql = spineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
   // The warehouse does not preserve insertion order (scripts/lib/duckdb.ts): source_row carries the row's place.
   const inserted = await warehouse.connection.run(sql.valid(source));
   return finishRows(warehouse, file, sql, source, rows, inserted.rowsChanged, loadId);
@@ -265,6 +319,8 @@ async function normalise(file: FileInfo, header: string[], outputPath: string, o
   const hash = createHash("sha256");
   let bytesRead = 0;
   let dataRows = 0;
+  /** The row whose quoted field is not closed on its line: it and every row after it are rejected. */
+  let unclosedAt: number | undefined;
   const scanner = new CsvRecordScanner(file.displayPath, (buf, start, end, row, plain, commas) => {
     if (row === 0) {
       // The header was checked before loading; a file replaced since then must not load under the old header.
@@ -273,6 +329,11 @@ async function normalise(file: FileInfo, header: string[], outputPath: string, o
       return;
     }
     dataRows = row;
+    if (unclosedAt !== undefined) {
+      const text = buf.toString("utf8", start, end);
+      out.text(`${row},${csvQuote(`the row follows row ${unclosedAt}, whose quoted field is not closed on its line: the rest of the file cannot be read reliably`)},${csvQuote(text)}${emptyFields}\n`);
+      return;
+    }
     if (plain && commas === width - 1) {
       out.ascii(`${row},,,`);
       out.bytes(buf, start, end);
@@ -285,6 +346,7 @@ async function normalise(file: FileInfo, header: string[], outputPath: string, o
       out.text(`${row},,,${parsed.fields.map(csvQuote).join(",")}\n`);
       return;
     }
+    if (parsed?.fault === UNCLOSED_QUOTE) unclosedAt = row;
     const fault = parsed?.fault ?? fieldCountFault(parsed?.fields ? parsed.fields.length : commas + 1, width);
     out.text(`${row},${csvQuote(rowFaultReason(fault))},${csvQuote(text)}${emptyFields}\n`);
   });
@@ -316,7 +378,10 @@ async function normalise(file: FileInfo, header: string[], outputPath: string, o
 
 interface SpineCheck {
   readonly header: string;
-  /** SQL that is true when the value (a non-null VARCHAR expression) is unusable. */
+  /**
+   * SQL that is true when the row is unusable, given the column's value (a non-null VARCHAR expression) and, for
+   * `_time`, the time it parses to (`parsed_time`, NULL when it does not parse).
+   */
   fails(value: string): string;
   /** SQL text of the reason. */
   reason(value: string): string;
@@ -327,34 +392,106 @@ function quotedSql(value: string): string {
   return `'"' || (case when length(${value}) > 80 then left(${value}, 80) || '…' else ${value} end) || '"'`;
 }
 
-function emptyCheck(header: string): SpineCheck {
-  return { header, fails: (v) => `${v} = ''`, reason: () => duckdb.stringLiteral(`${header} is empty`) };
+/** An identifier that must hold something other than whitespace. */
+function blankCheck(header: string): SpineCheck {
+  return {
+    header,
+    // trim with the whitespace characters listed is cheaper than a regular expression on every row.
+    fails: (v) => `trim(${v}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''`,
+    reason: (v) => `case when ${v} = '' then ${duckdb.stringLiteral(`${header} is empty`)} else ${duckdb.stringLiteral(`${header} is only whitespace`)} end`,
+  };
 }
 
-/** The row checks in the order they are reported (a row gets the reason of the first one it fails). */
-const SPINE_CHECKS: readonly SpineCheck[] = [
-  emptyCheck("_time"),
-  {
-    header: "_time",
-    fails: (v) => `${duckdb.parseSpineTime(v)} is null`,
-    reason: (v) => `'_time ' || ${quotedSql(v)} || ' is not a valid Spine time (e.g. 2019-07-01T09:10:00.334+0000 or 2019-07-01 10:10:00.334 BST)'`,
-  },
-  emptyCheck("conversationID"),
-  emptyCheck("GUID"),
-  emptyCheck("interactionID"),
-  {
-    header: "jdiEvent",
-    // At most 18 digits, so that every accepted code fits an INT64 downstream.
-    fails: (v) => `not (${v} in ('', 'NONE') or regexp_full_match(${v}, '[0-9]{1,18}'))`,
-    reason: (v) => `'jdiEvent ' || ${quotedSql(v)} || ' is not NONE, empty or an integer'`,
-  },
-];
+/** An ASID column: empty or NotProvided when Spine did not log one, otherwise an ASID. */
+function asidCheck(header: string): SpineCheck {
+  return {
+    header,
+    fails: (v) => `not (${v} in ('', 'NotProvided') or regexp_full_match(${v}, ${duckdb.stringLiteral(ASID_DIGITS)}))`,
+    reason: (v) => `${duckdb.stringLiteral(`${header} `)} || ${quotedSql(v)} || ${duckdb.stringLiteral(` is not ${ASID_FORMAT}, empty or NotProvided`)}`,
+  };
+}
+
+/** `timestamp '…'` of an instant given in milliseconds. */
+function timestampSql(ms: number): string {
+  return `timestamp '${new Date(ms).toISOString().replace("T", " ").replace("Z", "")}'`;
+}
+
+function daysText(days: number): string {
+  return `${days} day${days === 1 ? "" : "s"}`;
+}
+
+/** The row checks of a file in the order they are reported (a row gets the reason of the first one it fails). */
+function spineChecks(context: FileContext): SpineCheck[] {
+  const dayStart = Date.parse(`${context.day}T00:00:00Z`);
+  const tolerance = context.toleranceDays * DAY_MS;
+  const from = timestampSql(dayStart - tolerance);
+  const until = timestampSql(dayStart + DAY_MS + tolerance);
+  return [
+    { header: "_time", fails: (v) => `${v} = ''`, reason: () => duckdb.stringLiteral("_time is empty") },
+    {
+      header: "_time",
+      fails: () => `parsed_time is null`,
+      reason: (v) => `'_time ' || ${quotedSql(v)} || ' is not a valid Spine time (e.g. 2019-07-01T09:10:00.334+0000 or 2019-07-01 10:10:00.334 BST)'`,
+    },
+    {
+      header: "_time",
+      fails: () => `parsed_time < timestamp '${EARLIEST_MESSAGE_DAY} 00:00:00'`,
+      reason: (v) => `'_time ' || ${quotedSql(v)} || ${duckdb.stringLiteral(` is before ${EARLIEST_MESSAGE_DAY}, earlier than any GP2GP message`)}`,
+    },
+    {
+      header: "_time",
+      fails: () => `(parsed_time < ${from} or parsed_time >= ${until})`,
+      reason: (v) =>
+        `'_time ' || ${quotedSql(v)} || ${duckdb.stringLiteral(` is more than ${daysText(context.toleranceDays)} outside the file's day, ${context.day} (the time tolerance)`)}`,
+    },
+    blankCheck("conversationID"),
+    blankCheck("GUID"),
+    blankCheck("interactionID"),
+    asidCheck("messageSender"),
+    asidCheck("messageRecipient"),
+    {
+      header: "jdiEvent",
+      // At most 18 digits, so that every accepted code fits an INT64 downstream.
+      fails: (v) => `not (${v} in ('', 'NONE') or regexp_full_match(${v}, '[0-9]{1,18}'))`,
+      reason: (v) => `'jdiEvent ' || ${quotedSql(v)} || ' is not NONE, empty or an integer'`,
+    },
+  ];
+}
+
+/** A loaded row with the same identity: the row is rejected as a duplicate. */
+const DUPLICATE_KEY = ["conversation_id", "guid", "interaction_id", "message_time"] as const;
+
+/**
+ * The current Spine loads whose rows could repeat this file's: a row that passes the time checks lies within the
+ * tolerance of its file's day, so a row already loaded with the same time comes from a file at most 1 + 2 × tolerance
+ * days away. The file's own earlier load, which this load replaces, has had its rows deleted already.
+ */
+async function neighbourLoads(warehouse: Warehouse, context: FileContext, loadId: number): Promise<number[]> {
+  const reach = (1 + 2 * context.toleranceDays) * DAY_MS;
+  const day = Date.parse(`${context.day}T00:00:00Z`);
+  const loads = await warehouse.rows<{ load_id: number; file_name: string }>(
+    `select load_id, file_name from ${rawName("load_log")} where source_kind = 'spine' and replaced_by_load_id is null and load_id <> ${loadId}`,
+  );
+  return loads
+    .filter((load) => {
+      const match = SPINE_DAY_PATTERN.exec(load.file_name);
+      const other = match ? Date.parse(`${match[0]}T00:00:00Z`) : Number.NaN;
+      return Number.isNaN(other) || Math.abs(other - day) <= reach;
+    })
+    .map((load) => load.load_id);
+}
 
 /**
  * Step 2's statements for the rows of `source` (source_row, fault, raw_line, c1 … cN): the rows that pass the checks
  * into the raw table, the others with the reason into the rejected table.
  */
-function spineInserts(file: FileInfo, header: string[], loadId: number): { valid(source: string): string; rejected(source: string): string } {
+function spineInserts(
+  file: FileInfo,
+  header: string[],
+  context: FileContext,
+  neighbours: readonly number[],
+  loadId: number,
+): { valid(source: string): string; rejected(source: string): string } {
   const columnOf = (spineHeader: string) => SPINE_COLUMNS.find((c) => c.header === spineHeader)!.name;
   // Empty cells read as NULL; in the export they are empty strings. Absent optional columns stay NULL, and so do
   // the fields of a row that could not be split.
@@ -363,11 +500,30 @@ function spineInserts(file: FileInfo, header: string[], loadId: number): { valid
     const value = index < 0 ? "cast(null as varchar)" : `case when fault is null then coalesce(c${index + 1}, '') end`;
     return `${value} as ${quoteIdent(c.name)}`;
   });
-  const reason = `case when fault is not null then fault ${SPINE_CHECKS.map((check) => `when ${check.fails(columnOf(check.header))} then ${check.reason(columnOf(check.header))}`).join(" ")} end`;
-  const field = `case when fault is not null then null ${SPINE_CHECKS.map((check) => `when ${check.fails(columnOf(check.header))} then ${duckdb.stringLiteral(check.header)}`).join(" ")} end`;
+  const checks = spineChecks(context);
+  const duplicate = {
+    fails: "duplicate_row is not null",
+    reason: `'the row repeats row ' || duplicate_row || ' of ' || duplicate_file || ', loaded already (same conversationID, GUID, interactionID and _time)'`,
+  };
+  const whens = (pick: (check: SpineCheck) => string) => checks.map((check) => `when ${check.fails(columnOf(check.header))} then ${pick(check)}`).join(" ");
+  const reason = `case when fault is not null then fault ${whens((check) => check.reason(columnOf(check.header)))} when ${duplicate.fails} then ${duplicate.reason} end`;
+  const field = `case when fault is not null then null ${whens((check) => duckdb.stringLiteral(check.header))} end`;
   const spineColumns = SPINE_COLUMNS.map((c) => quoteIdent(c.name)).join(", ");
   const provenance = `${duckdb.stringLiteral(file.name)}, source_row, ${loadId}`;
-  const mapped = (source: string) => `(select source_row, fault, raw_line, ${fields.join(", ")} from ${source})`;
+  // The time is parsed once per row, for every time check.
+  const typed = (source: string) =>
+    `(select *, ${duckdb.parseSpineTime(quoteIdent(columnOf("_time")))} as parsed_time from (select source_row, fault, raw_line, ${fields.join(", ")} from ${source}))`;
+  const key = DUPLICATE_KEY.map(quoteIdent).join(", ");
+  const loaded =
+    neighbours.length === 0
+      ? undefined
+      : `(select distinct on (${key}) ${key}, source_file as duplicate_file, source_row as duplicate_row
+          from ${rawName("spine_messages")} where load_id in (${neighbours.join(", ")}) order by ${key}, load_id, source_row)`;
+  const mapped = (source: string) =>
+    loaded === undefined
+      ? `(select *, cast(null as varchar) as duplicate_file, cast(null as bigint) as duplicate_row from ${typed(source)})`
+      : `(select n.*, d.duplicate_file, d.duplicate_row from ${typed(source)} as n left join ${loaded} as d
+          using (${key}))`;
   // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
   const missing = (source: string) => `(select * from ${source} as n where not exists (
     select 1 from ${rawName("spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
