@@ -125,6 +125,8 @@ export function renderDocument(site: SiteFrame, page: PageFrame): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)} - GP2GP transfer insights</title>
 <meta name="description" content="${escapeHtml(page.description)}">
+<link rel="icon" href="${link("/favicon.ico")}" sizes="32x32">
+<link rel="icon" href="${link("/icon.svg")}" type="image/svg+xml">
 <link rel="stylesheet" href="${link(site.assets.css)}">
 <script src="${link(site.assets.js)}" defer></script>
 </head>
