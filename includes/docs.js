@@ -217,6 +217,8 @@ const AREA_METRIC_COLUMNS = {
     practice_count: "Practices attributed to the area with a row in the month (a transfer in the month or any earlier month of the data).",
     requesting_practice_count: "Of those, practices that requested at least one transfer in the month.",
     ...METRIC_COUNT_COLUMNS,
+    integrated_on_time_percent: "integrated_on_time_count / requested_count × 100, 2 dp as national_metrics_monthly rounds, so that an area compares with England; NULL when nothing was requested.",
+    paper_fallback_percent: "Transfers that fell back to paper (requested_count − integrated_on_time_count: technical, process and unclassified failures) / requested_count × 100, 2 dp as national_metrics_monthly rounds; NULL when nothing was requested.",
     is_final: "TRUE when every practice row of the area and month is final; FALSE figures are provisional and may change.",
 };
 const pick = (columns, keep) => Object.fromEntries(Object.entries(columns).filter(([name]) => keep.includes(name)));

@@ -276,6 +276,8 @@ final as (
     ${practiceFields("summed")},
     integration_times.sla_duration_median_seconds,
     integration_times.sla_duration_p90_seconds,
+    ${percentage("summed.integrated_on_time_count", "summed.requested_count", NATIONAL_DIGITS)} as integrated_on_time_percent,
+    ${percentage("summed.requested_count - summed.integrated_on_time_count", "summed.requested_count", NATIONAL_DIGITS)} as paper_fallback_percent,
     summed.is_final
   from summed
   inner join area_names on area_names.${key} = summed.${key}

@@ -16,6 +16,8 @@ import { SilentReporter } from "../lib/runner/reporter";
 import { formatRows } from "../lib/runner/reporter";
 import { loadFolder } from "./start";
 import { registerBenchSuiteCommand } from "./bench-suite";
+import { benchReports } from "../lib/bench/reports";
+import { stepProgressPrinter } from "../lib/reports/progress";
 
 const number = new Intl.NumberFormat("en-GB");
 
@@ -130,4 +132,32 @@ export function registerBenchCommands(program: Command): void {
       process.stdout.write(`figures written to ${json}\n`);
     });
   registerBenchSuiteCommand(bench);
+  bench
+    .command("reports")
+    .description("Build the public reports site from the national month warehouse of `gp2gp bench suite`: pages, seconds, pages/s, peak RSS, site size, each phase as a ratio to a reference query")
+    .option("--dir <dir>", "working folder of `gp2gp bench suite` (the site is built into <dir>/reports-site)", path.join("warehouse", "bench"))
+    .option("--database <file>", "the warehouse to build from (default <dir>/suite-month.duckdb)")
+    .option("--json <file>", "where to write the figures (default <dir>/reports.json)")
+    .action(async (options) => {
+      const database = path.resolve(options.database ?? path.join(options.dir, "suite-month.duckdb"));
+      process.stdout.write(`Building the public reports site from ${database} …\n`);
+      const figures = await benchReports({ database, dir: options.dir, onProgress: stepProgressPrinter() });
+      const ratio = (seconds: number) => `${(seconds / figures.referenceSeconds).toFixed(1)} ×`;
+      const phases = [
+        { phase: "reference: one ordered window pass over the staged messages", seconds: figures.referenceSeconds },
+        { phase: "extract the marts (evidence sources)", seconds: figures.seconds.sources },
+        { phase: `Evidence pages (${figures.pages.evidence})`, seconds: figures.seconds.evidenceBuild },
+        { phase: `organisation pages (${number.format(figures.pages.organisation)})`, seconds: figures.seconds.organisationPages },
+        { phase: "whole build", seconds: figures.seconds.total },
+      ];
+      process.stdout.write(`\n${formatRows(phases.map((p) => ({ phase: p.phase, "ratio to reference": ratio(p.seconds), seconds: p.seconds.toFixed(p.seconds < 10 ? 2 : 1) })))}\n\n`);
+      process.stdout.write(
+        `${number.format(figures.pages.total)} pages in ${figures.seconds.total.toFixed(1)} s = ${figures.pagesPerSecond} pages/s; peak RSS ${number.format(figures.peakRssMiB)} MiB (this process and Evidence's)\n` +
+          `site: ${number.format(figures.site.files)} files, ${(figures.site.bytes / 2 ** 20).toFixed(1)} MiB; largest practice page with its stylesheet and script, gzipped: ${(figures.site.practicePageGzipBytes / 1024).toFixed(1)} KiB\n` +
+          `warehouse: ${number.format(figures.practices)} practices, ${number.format(figures.stagedMessages)} staged messages; load average ${figures.loadAverage}\n`,
+      );
+      const json = options.json ?? path.join(options.dir, "reports.json");
+      fs.writeFileSync(json, `${JSON.stringify({ ...figures, machine: machine() }, null, 2)}\n`);
+      process.stdout.write(`figures written to ${json}\n`);
+    });
 }

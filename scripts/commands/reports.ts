@@ -8,6 +8,7 @@ import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-
 import { describeGate, PublishGateError } from "../lib/gate";
 import { DEFAULT_TREES, publishEdition } from "../lib/reports/publish";
 import { buildReports, REPORTS_DIR, type ReportsSource } from "../lib/reports/build";
+import { stepProgressPrinter } from "../lib/reports/progress";
 import { serveStatic } from "../lib/reports/serve";
 import { writeDictionary } from "../lib/reports/dictionary";
 
@@ -43,10 +44,12 @@ export async function buildReportsAndSay(options: {
     sourcesTimeoutSeconds: options.sourcesTimeoutSeconds,
     buildTimeoutSeconds: options.buildTimeoutSeconds,
     onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,
+    onProgress: stepProgressPrinter(out),
   });
   const rel = path.relative(process.cwd(), result.outDir) || ".";
   out.write(
-    `Built ${result.pages} pages into ${result.outDir} (extract ${result.sourcesSeconds.toFixed(1)} s, build ${result.buildSeconds.toFixed(1)} s).\n` +
+    `Built ${result.pages} pages into ${result.outDir} (extract ${result.sourcesSeconds.toFixed(1)} s, build ${result.buildSeconds.toFixed(1)} s, ` +
+      `${result.orgPages.pages} organisation pages ${result.orgPages.seconds.toFixed(1)} s).\n` +
       `The site is static files and needs a web server (opening index.html from disk does not work). To look at it:\n` +
       `  npx gp2gp reports serve${path.resolve(outDir) === DEFAULT_OUT ? "" : ` --dir ${rel}`}\n` +
       `then open the address it prints. To publish, copy the folder to any static host.\n`,

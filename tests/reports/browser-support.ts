@@ -56,10 +56,20 @@ export class SiteBrowser {
     return this.started;
   }
 
+  /**
+   * Opens a generated organisation page and waits for its script's signal that the page is enhanced
+   * (`<html data-gp2gp-ready>`): its controls work from then on.
+   */
+  async openReady(route: string): Promise<OpenedPage> {
+    const opened = await this.open(route);
+    await opened.page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: 30_000 });
+    return opened;
+  }
+
   /** Opens a page of the site and records requests leaving the origin and console errors from then on. */
-  async open(route: string): Promise<OpenedPage> {
+  async open(route: string, options: { javaScriptEnabled?: boolean } = {}): Promise<OpenedPage> {
     const { browser, server } = this.state;
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, javaScriptEnabled: options.javaScriptEnabled ?? true });
     const page = await context.newPage();
     const result: OpenedPage = { page, offOrigin: [], errors: [] };
     const origin = new URL(server.url).origin;
@@ -79,9 +89,14 @@ export class SiteBrowser {
     return result;
   }
 
+  /** The address the site is served at. */
+  get url(): string {
+    return this.state.server.url;
+  }
+
   /** A full-page screenshot in reports/.work/screenshots/. */
   async screenshot(page: Page, name: string): Promise<void> {
-    await page.waitForTimeout(1_500); // charts animate into place
+    await page.waitForTimeout(1_500); // Evidence's charts animate into place
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
 

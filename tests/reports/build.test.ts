@@ -16,8 +16,8 @@ let site: BuiltSite;
 
 beforeAll(async () => {
   site = await builtSite();
-  const { warehouse, sources, build } = site.seconds;
-  process.stderr.write(`reports build: demo warehouse ${warehouse.toFixed(0)} s, extract ${sources.toFixed(1)} s, ${site.pages} pages built in ${build.toFixed(0)} s\n`);
+  const { warehouse, sources, build, orgPages } = site.seconds;
+  process.stderr.write(`reports build: demo warehouse ${warehouse.toFixed(0)} s, extract ${sources.toFixed(1)} s, Evidence build ${build.toFixed(0)} s, ${site.orgPages} organisation pages ${orgPages.toFixed(1)} s, ${site.pages} pages in all\n`);
 }, (SITE_LIMITS.sources + SITE_LIMITS.build + 300) * 1000);
 
 const sourceTables = fs
@@ -85,6 +85,28 @@ describe("gp2gp reports build", () => {
     expect(home).toContain("GP2GP national performance for August 2026");
     expect(home).toContain("Data updated:");
     expect(home).toContain("Figures for September 2026 are provisional");
+  });
+
+  it("generates the organisation pages as static HTML with their figures, one shared stylesheet and script", async () => {
+    expect(site.orgPages).toBeGreaterThan(SITE_DATA.practices / 2);
+    const [practice] = await (async () => {
+      const warehouse = await Warehouse.open(site.database);
+      try {
+        return await warehouse.rows<{ ods: string; requested: number }>(
+          "select practice_ods_code as ods, requested_count as requested from gp2gp_marts.practice_metrics_monthly where is_final and metric_month = date '2026-08-01' order by 1 limit 1",
+        );
+      } finally {
+        warehouse.close();
+      }
+    })();
+    const html = fs.readFileSync(path.join(site.siteDir, "practices", practice!.ods, "index.html"), "utf8");
+    expect(html).toContain("August 2026, the latest final month");
+    expect(html).toMatch(new RegExp(`data-headline="requested"><dt[^>]*>[^<]*</dt><dd class="gp2gp-headline-value">${practice!.requested}</dd>`));
+    expect(html).toContain("<th scope=\"row\">September 2026 (provisional)</th>");
+    const assets = [...html.matchAll(/(?:href|src)="(\/org-pages\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) expect(fs.existsSync(path.join(site.siteDir, asset)), asset).toBe(true);
+    expect(html, "no inline style or script: one shared stylesheet and script").not.toMatch(/<style|<script>/);
   });
 
   it("runs the same source queries on BigQuery: they type-check with ZetaSQL against the marts' columns", async () => {

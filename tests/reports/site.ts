@@ -27,7 +27,9 @@ export interface BuiltSite {
   /** Evidence's output of the build. */
   log: string;
   pages: number;
-  seconds: { warehouse: number; sources: number; build: number };
+  /** Organisation pages generated after Evidence's build. */
+  orgPages: number;
+  seconds: { warehouse: number; sources: number; build: number; orgPages: number };
 }
 
 const WORK_ROOT = path.join(REPORTS_DIR, ".work");
@@ -102,7 +104,8 @@ async function build(): Promise<BuiltSite> {
     database,
     log: result.log,
     pages: result.pages,
-    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds },
+    orgPages: result.orgPages.pages,
+    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds, orgPages: result.orgPages.seconds },
   };
 }
 

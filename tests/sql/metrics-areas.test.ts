@@ -90,6 +90,15 @@ describe("area roll-ups", () => {
     expect([region.region_name, region.practice_count]).toEqual(["Region One", 4]);
   });
 
+  it("gives the integrated on time and paper fallback percentages of transfers requested, to 2 dp as England's, NULL when none was requested", async () => {
+    const sicbl = await areaRow("sicbl", "01A"); // 7 requested, 3 integrated on time (ON3, ON8 and P2-1's)
+    expect([sicbl.integrated_on_time_count, sicbl.integrated_on_time_percent, sicbl.paper_fallback_percent]).toEqual([3, 42.86, 57.14]);
+    const region = await areaRow("region", "Y1"); // 10 requested, 5 on time
+    expect([region.integrated_on_time_count, region.integrated_on_time_percent, region.paper_fallback_percent]).toEqual([5, 50.0, 50.0]);
+    const april = await areaRow("sicbl", "01A", "2021-04-01");
+    expect([april.integrated_on_time_percent, april.paper_fallback_percent]).toEqual([null, null]);
+  });
+
   it("takes medians and 90th percentiles over the area's integrated transfers (nearest rank)", async () => {
     const sicbl = await areaRow("sicbl", "01A"); // 100, 259 200, 259 201, 691 201 (late)
     expect([sicbl.sla_duration_median_seconds, sicbl.sla_duration_p90_seconds]).toEqual([259_200, 691_201]);

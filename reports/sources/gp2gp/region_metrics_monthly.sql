@@ -20,5 +20,7 @@ select
   integrated_on_time_count,
   sla_duration_median_seconds,
   sla_duration_p90_seconds,
+  integrated_on_time_percent,
+  paper_fallback_percent,
   is_final
 from gp2gp_marts.region_metrics_monthly

@@ -2,7 +2,7 @@
  * Builds the Evidence reports site (reports/) from the marts: `evidence sources` (extract the gp2gp_marts tables
  * from DuckDB or BigQuery) then `evidence build:strict` (prerender every page, failing on a component error), each
  * under a time limit, in a working copy of the reports project so that a build never disturbs `npm run dev` in
- * reports/ or another build.
+ * reports/ or another build; then the organisation pages, generated from the same extracts (org-pages/).
  *
  * Evidence prints `Error in Query!` and still exits 0 when a page's SQL fails: the build fails on that text.
  */
@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock";
 import { withAssertionResultsTable } from "../runner/duckdb";
+import { generateOrgPages } from "./org-pages";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
@@ -36,6 +37,8 @@ export interface BuildReportsOptions {
   project?: WorkDirOptions;
   /** Runs after the extracts are written and before the pages are built (to check them, or to add pages). */
   afterSources?: (extracts: { workDir: string; dataDir: string }) => Promise<void>;
+  /** Progress of the steps that report it (the organisation pages: pages written of the total). */
+  onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
 
 export interface WorkDirOptions {
@@ -52,6 +55,8 @@ export interface BuildReportsResult {
   pages: number;
   sourcesSeconds: number;
   buildSeconds: number;
+  /** The organisation pages generated after Evidence's build (scripts/lib/reports/org-pages/). */
+  orgPages: { pages: number; seconds: number };
   /** Evidence's output of both steps. */
   log: string;
 }
@@ -66,7 +71,7 @@ export class ReportsBuildError extends Error {
 }
 
 /** Files and folders of reports/ that make up the Evidence project (node_modules and outputs excluded). */
-const PROJECT_ENTRIES = ["pages", "components", "partials", "static", "evidence.config.yaml", "evidence.settings.json", "package.json"];
+const PROJECT_ENTRIES = ["pages", "components", "partials", "static", "evidence.config.yaml", "evidence.settings.json", "package.json", "svelte.config.js"];
 
 const QUERY_ERROR = /Error in Query!?/;
 
@@ -142,8 +147,18 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     const built = [path.join(workDir, "build", basePath), path.join(workDir, "build")].find((dir) => fs.existsSync(path.join(dir, "index.html"))) ?? path.join(workDir, "build");
     if (!fs.existsSync(path.join(built, "index.html"))) throw new ReportsBuildError(`Evidence reported success but wrote no ${built}/index.html`, log);
 
+    // The practice, Sub ICB Location, ICB and region pages: static HTML from the same extracts, into the built site.
+    const orgStarted = Date.now();
+    const org = await generateOrgPages({
+      dataDir: path.join(workDir, EXTRACTS_DIR),
+      siteDir: built,
+      basePath,
+      onProgress: (progress) => options.onProgress?.({ step: "organisation pages", ...progress }),
+    });
+    const orgPages = { pages: org.pages.total, seconds: (Date.now() - orgStarted) / 1000 };
+
     replaceDir(built, outDir);
-    return { outDir, pages: countPages(outDir), sourcesSeconds, buildSeconds, log };
+    return { outDir, pages: countPages(outDir), sourcesSeconds, buildSeconds, orgPages, log };
   } finally {
     release();
   }
