@@ -1,10 +1,11 @@
 /**
- * Options shared by the commands that compile and run the graph: engine, database and extra vars.
+ * Options shared by the commands that compile and run the graph: engine, database, extra vars and how long to wait
+ * for the warehouse file.
  */
 import { Command, Option } from "commander";
 import { z } from "zod";
 import type { Engine } from "../../includes/engine";
-import { resolveDatabasePath } from "./duckdb";
+import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabasePath } from "./duckdb";
 
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
@@ -16,6 +17,26 @@ export function addEngineOptions(command: Command): Command {
 
 export function addDatabaseOption(command: Command): Command {
   return command.option("--database <file>", "DuckDB warehouse file (env GP2GP_DATABASE)", undefined);
+}
+
+/**
+ * --lock-wait for the commands that write the warehouse (run, load, start): how long to wait while another process
+ * (an analyst's `gp2gp sql`, a report build) has the file open, before failing.
+ */
+export function addLockWaitOption(command: Command): Command {
+  return command.addOption(
+    new Option("--lock-wait <seconds>", "wait up to this long for the warehouse file while another process reads it")
+      .env("GP2GP_LOCK_WAIT_SECONDS")
+      .default(String(DEFAULT_LOCK_WAIT_SECONDS)),
+  );
+}
+
+/** The parsed --lock-wait, printing to stderr what the command waits for while it waits. */
+export function lockWaitOf(options: { lockWait?: string }): LockWait {
+  const value = options.lockWait ?? String(DEFAULT_LOCK_WAIT_SECONDS);
+  const seconds = z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number).safeParse(value);
+  if (!seconds.success) throw new Error(`--lock-wait (GP2GP_LOCK_WAIT_SECONDS): "${value}" is not a number of seconds`);
+  return { seconds: seconds.data, onWait: (wait) => process.stderr.write(`${describeLockWait(wait)}\n`) };
 }
 
 export function databasePath(options: { database?: string }): string {
