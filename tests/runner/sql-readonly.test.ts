@@ -58,6 +58,7 @@ describe("gp2gp sql: refused statements", () => {
     ["EXPORT DATABASE", () => `export database '${path.join(dir, "exported")}'`, /an EXPORT statement/],
     ["read_text of /etc/shadow", () => `select * from read_text('/etc/shadow')`, /reaches outside the warehouse.*\/etc\/shadow/],
     ["read_csv of a file", () => `select * from read_csv('${path.join(dir, "x.csv")}')`, /reaches outside the warehouse/],
+    ["read_text inside query()", () => `select * from query('select * from read_text(''/etc/shadow'')')`, /reaches outside the warehouse/],
     ["a query, then COPY", () => `select 1; copy (select 42) to '${path.join(dir, "y.csv")}'`, /as 2 statements/],
     ["INSTALL", () => `install httpfs`, /an INSTALL statement/],
     ["LOAD", () => `load httpfs`, /a LOAD statement/],
@@ -84,6 +85,11 @@ describe("gp2gp sql: refused statements", () => {
     expect(sha256(database)).toBe(before);
     expect(sha256(other)).toBe(otherBefore);
     expect(filesIn(dir)).toEqual(files);
+  });
+
+  it("reads no file through a replacement scan (FROM 'file')", async () => {
+    await expect(runAnalystQuery({ database, query: "from '/etc/passwd'" })).rejects.toThrow(/Table with name \/etc\/passwd does not exist/);
+    await expect(runAnalystQuery({ database, query: "summarize '/etc/passwd'" })).rejects.toThrow(/Table with name \/etc\/passwd does not exist/);
   });
 
   it("exits non-zero from the command line, naming the statement, with the warehouse unchanged", async () => {
