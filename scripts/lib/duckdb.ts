@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { datasets } from "../../includes/config";
 import { accessErrorCode, fileAccessMessage } from "./files";
-import { acquireLock, commandLineOf, readLock, shorten } from "./lock";
+import { acquireLock, commandLineOf, liveWriter, readLock, shorten } from "./lock";
 
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
@@ -41,7 +41,10 @@ export interface LockWaitEvent {
 
 export interface OpenOptions {
   readOnly?: boolean;
-  /** Read-only sessions for analysts' SQL: external access off and configuration locked once the file is open. */
+  /**
+   * Read-only sessions for analysts' SQL: external access off and configuration locked once the file is open, and
+   * a writer holding the writers' lock (running, or waiting for the file) goes first.
+   */
   sandboxed?: boolean;
   lockWait?: LockWait;
 }
@@ -88,36 +91,50 @@ export function describeLockWait(wait: LockWaitEvent): string {
 const LOCK_CONFLICT = /Could not set lock on file|Conflicting lock is held/i;
 const PERMISSION = /Permission denied|Read-only file system|Operation not permitted/i;
 
-/** Creates the DuckDB instance, retrying while another process holds a conflicting lock on the file (see open). */
-async function openInstance(file: string, config: Record<string, string>, readOnly: boolean, lockWait: LockWait = { seconds: 0 }): Promise<DuckDBInstance> {
+/**
+ * Creates the DuckDB instance, retrying while another process holds a conflicting lock on the file (see open). With
+ * `yieldToWriters` (analysts' queries) a live writer's lock file counts as a conflict too, so that a writer waiting
+ * for the file is not kept waiting by queries that keep starting.
+ */
+async function openInstance(
+  file: string,
+  config: Record<string, string>,
+  options: { readOnly: boolean; yieldToWriters: boolean },
+  lockWait: LockWait = { seconds: 0 },
+): Promise<DuckDBInstance> {
   const started = performance.now();
   let delayMs = 100;
   let reported: { pid?: number; at: number } | undefined;
   for (;;) {
-    try {
-      return await DuckDBInstance.create(file, config);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (PERMISSION.test(message)) {
-        const code = /Read-only file system/i.test(message) ? "EROFS" : /Operation not permitted/i.test(message) ? "EPERM" : "EACCES";
-        throw new WarehouseAccessError(
-          readOnly
-            ? fileAccessMessage("open the warehouse", file, code, "Reading it needs read access to the file: ask its owner, or query a copy.")
-            : fileAccessMessage("open the warehouse for writing", file, code, WRITABLE_ADVICE),
-        );
+    let holder: FileHolder;
+    const writer = options.yieldToWriters ? liveWriter(file) : undefined;
+    if (writer) holder = { pid: writer.pid, command: writer.command };
+    else {
+      try {
+        return await DuckDBInstance.create(file, config);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (PERMISSION.test(message)) {
+          const code = /Read-only file system/i.test(message) ? "EROFS" : /Operation not permitted/i.test(message) ? "EPERM" : "EACCES";
+          throw new WarehouseAccessError(
+            options.readOnly
+              ? fileAccessMessage("open the warehouse", file, code, "Reading it needs read access to the file: ask its owner, or query a copy.")
+              : fileAccessMessage("open the warehouse for writing", file, code, WRITABLE_ADVICE),
+          );
+        }
+        if (!LOCK_CONFLICT.test(message)) throw error;
+        holder = holderOf(message);
       }
-      if (!LOCK_CONFLICT.test(message)) throw error;
-      const holder = holderOf(message);
-      const waitedSeconds = (performance.now() - started) / 1000;
-      if (waitedSeconds + delayMs / 1000 > lockWait.seconds) throw new WarehouseBusyError(busyMessage(file, holder, readOnly, lockWait.seconds));
-      // Report the first wait, a change of holder, and then every 30 s.
-      if (!reported || reported.pid !== holder.pid || waitedSeconds - reported.at >= 30) {
-        reported = { pid: holder.pid, at: waitedSeconds };
-        lockWait.onWait?.({ file, holder, waitedSeconds, limitSeconds: lockWait.seconds });
-      }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(delayMs * 2, 2000);
     }
+    const waitedSeconds = (performance.now() - started) / 1000;
+    if (waitedSeconds + delayMs / 1000 > lockWait.seconds) throw new WarehouseBusyError(busyMessage(file, holder, options.readOnly, lockWait.seconds));
+    // Report the first wait, a change of holder, and then every 30 s.
+    if (!reported || reported.pid !== holder.pid || waitedSeconds - reported.at >= 30) {
+      reported = { pid: holder.pid, at: waitedSeconds };
+      lockWait.onWait?.({ file, holder, waitedSeconds, limitSeconds: lockWait.seconds });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    delayMs = Math.min(delayMs * 2, 2000);
   }
 }
 
@@ -127,7 +144,7 @@ function busyMessage(file: string, holder: FileHolder, readOnly: boolean, waited
   const waited = waitedSeconds > 0 ? ` after waiting ${waitedSeconds} s` : "";
   if (readOnly) {
     return (
-      `The warehouse ${file} is being written by ${who}${waited}; it cannot be read until that finishes. ` +
+      `The warehouse ${file} is being written by ${who}${waited} (or that command is waiting to write it); it cannot be read until that finishes. ` +
       `Try again when it has finished, or pass --lock-wait SECONDS to wait for it.`
     );
   }
@@ -176,7 +193,7 @@ export class Warehouse {
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;
-    const instance = await openInstance(resolved, config, Boolean(options.readOnly), options.lockWait);
+    const instance = await openInstance(resolved, config, { readOnly: Boolean(options.readOnly), yieldToWriters: Boolean(options.sandboxed) }, options.lockWait);
     const connection = await instance.connect();
     await connection.run("set TimeZone = 'UTC'");
     if (options.sandboxed) {

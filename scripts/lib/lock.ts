@@ -52,6 +52,14 @@ export function readLock(file: string): LockInfo | undefined {
   }
 }
 
+/** The writer holding the lock for `databasePath`, unless it is this process or has exited (a stale lock). */
+export function liveWriter(databasePath: string): LockInfo | undefined {
+  const holder = readLock(`${databasePath}.lock`);
+  if (!holder || holder.pid === process.pid) return undefined;
+  if (holder.hostname === os.hostname() && !isAlive(holder.pid)) return undefined;
+  return holder;
+}
+
 /**
  * Takes the lock for `databasePath` (the file `<databasePath>.lock`); returns a function that releases it (also
  * released when the process exits).

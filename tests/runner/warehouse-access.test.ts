@@ -29,7 +29,7 @@ async function newWarehouse(name: string): Promise<string> {
 }
 
 /** A child process holding `database` open ("read" as gp2gp sql does, "write" as gp2gp run does), once it says so. */
-async function hold(database: string, mode: "read" | "write"): Promise<ChildProcessWithoutNullStreams> {
+async function hold(database: string, mode: "read" | "write" | "lock"): Promise<ChildProcessWithoutNullStreams> {
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "fixtures/hold-warehouse.ts"), database, mode], { cwd: ROOT });
   children.push(child);
   let output = "";
@@ -124,6 +124,17 @@ describe("a writer and a running query", () => {
     await waiting;
     await release(writer);
     expect(await query).toEqual({ kind: "rows", rows: [{ n: 3 }] });
+  }, 120_000);
+
+  it("a query does not start while a writer holds the writers' lock, even before the writer has the file, so queries cannot keep a writer waiting", async () => {
+    const database = await newWarehouse("writer-first");
+    const writer = await hold(database, "lock");
+    const error = await runAnalystQuery({ database, query: "select 1" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseBusyError);
+    expect((error as Error).message).toContain(`is being written by process ${writer.pid} (\`gp2gp run\`, started `);
+    expect((error as Error).message).toContain(`per ${database}.lock) (or that command is waiting to write it)`);
+    await release(writer);
+    expect(await runAnalystQuery({ database, query: "select count(*) as n from m.t" })).toEqual({ kind: "rows", rows: [{ n: 3 }] });
   }, 120_000);
 });
 
