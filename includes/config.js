@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.datasets = exports.vars = exports.varsSchema = exports.MAX_FIRST_BUILD_BATCHES = exports.UNSIZED_FIRST_BUILD_BATCHES = exports.FIRST_BUILD_BATCH_ROWS = void 0;
+exports.datasets = exports.vars = exports.KNOWN_VARS = exports.varsSchema = exports.MAX_FIRST_BUILD_BATCHES = exports.UNSIZED_FIRST_BUILD_BATCHES = exports.FIRST_BUILD_BATCH_ROWS = void 0;
 exports.firstBuildBatchesFor = firstBuildBatchesFor;
 exports.parseVars = parseVars;
 /**
@@ -119,8 +119,18 @@ exports.varsSchema = zod_1.z.object({
     }),
     gate_in_run: zod_1.z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
-/** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */
+/** The names of the project's vars. */
+exports.KNOWN_VARS = Object.keys(exports.varsSchema.shape);
+/**
+ * Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable, or each unknown
+ * one with the list of known vars (a misspelt var would otherwise be ignored silently).
+ */
 function parseVars(raw) {
+    const unknown = Object.keys(raw).filter((key) => !exports.KNOWN_VARS.includes(key));
+    if (unknown.length > 0) {
+        throw new Error(`Unknown project var${unknown.length === 1 ? "" : "s"} ${unknown.map((key) => `"${key}"`).join(", ")} in workflow_settings.yaml or --vars; ` +
+            `the known vars are: ${exports.KNOWN_VARS.join(", ")}`);
+    }
     const result = exports.varsSchema.safeParse(raw);
     if (!result.success) {
         const problems = result.error.issues.map((issue) => `var "${issue.path.join(".") || "(vars)"}": ${issue.message}`);

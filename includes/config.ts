@@ -120,8 +120,21 @@ export const varsSchema = z.object({
 
 export type ProjectVars = z.output<typeof varsSchema>;
 
-/** Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable. */
+/** The names of the project's vars. */
+export const KNOWN_VARS: readonly string[] = Object.keys(varsSchema.shape);
+
+/**
+ * Validates raw vars (strings) and returns typed values; throws an Error naming each bad variable, or each unknown
+ * one with the list of known vars (a misspelt var would otherwise be ignored silently).
+ */
 export function parseVars(raw: Record<string, unknown>): ProjectVars {
+  const unknown = Object.keys(raw).filter((key) => !KNOWN_VARS.includes(key));
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown project var${unknown.length === 1 ? "" : "s"} ${unknown.map((key) => `"${key}"`).join(", ")} in workflow_settings.yaml or --vars; ` +
+        `the known vars are: ${KNOWN_VARS.join(", ")}`,
+    );
+  }
   const result = varsSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `var "${issue.path.join(".") || "(vars)"}": ${issue.message}`);

@@ -2,12 +2,22 @@
  * The `gp2gp` command-line tool: load data, run the Dataform graph on DuckDB or BigQuery, query the marts.
  */
 import fs from "node:fs";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { compileProject } from "./lib/compile";
-import { addDatabaseOption, addEngineOptions, addTimeToleranceOption, databasePath, engineOf, parseVarsOption, timeToleranceOption } from "./lib/engine-options";
+import {
+  addDatabaseOption,
+  addEngineOptions,
+  addLockWaitOption,
+  addTimeToleranceOption,
+  databasePath,
+  engineOf,
+  lockWaitOf,
+  parseVarsOption,
+  timeToleranceOption,
+} from "./lib/engine-options";
 import { runPipeline, writeRunSummary } from "./lib/pipeline";
 import { buildActions, orderActions } from "./lib/runner/graph";
-import { sqlCommand, SqlFormat } from "./commands/sql";
+import { registerSqlCommand } from "./commands/sql";
 import { registerLoadCommands } from "./commands/load";
 import { registerGenerateCommand } from "./commands/generate";
 import { startCommand } from "./commands/start";
@@ -37,7 +47,7 @@ addEngineOptions(program.command("compile").description("Compile the Dataform pr
     }
   });
 
-addDatabaseOption(addEngineOptions(program.command("run").description("Run the graph: tables, views, incrementals, operations, assertions and unit tests, in dependency order")))
+addLockWaitOption(addDatabaseOption(addEngineOptions(program.command("run").description("Run the graph: tables, views, incrementals, operations, assertions and unit tests, in dependency order"))))
   .option("--actions <names>", "only these actions (comma separated; schema.name or name)", list)
   .option("--tags <tags>", "only actions with these tags (comma separated)", list)
   .option("--include-deps", "also run what the selected actions depend on")
@@ -53,6 +63,7 @@ addDatabaseOption(addEngineOptions(program.command("run").description("Run the g
       vars: parseVarsOption(options.vars),
       fullRefresh: options.fullRefresh,
       dryRun: options.dryRun,
+      lockWait: lockWaitOf(options),
       selection: {
         actions: options.actions,
         tags: options.tags,
@@ -72,14 +83,9 @@ registerExportMetricsCommand(program);
 registerExportReportCommand(program);
 registerReportsCommands(program);
 
-addDatabaseOption(program.command("sql").description("Run a read-only SQL query against the DuckDB warehouse"))
-  .argument("<query>", "the query, e.g. \"select * from gp2gp_marts.transfers limit 10\"")
-  .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
-  .action(async (query: string, options) => {
-    await sqlCommand(query, { database: databasePath(options), format: options.format as SqlFormat });
-  });
+registerSqlCommand(program);
 
-addTimeToleranceOption(addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise")))
+addLockWaitOption(addTimeToleranceOption(addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))))
   .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
   .option("--no-reports", "do not build the report site at the end")
   .action(async (options) => {
@@ -88,6 +94,7 @@ addTimeToleranceOption(addDatabaseOption(program.command("start").description("T
       dataDir: options.data ?? process.env.GP2GP_DATA_DIR,
       reports: options.reports,
       timeToleranceDays: timeToleranceOption(options),
+      lockWait: lockWaitOf(options),
     });
     if (!ok) process.exitCode = 1;
   });

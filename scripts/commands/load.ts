@@ -4,9 +4,8 @@
  */
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { acquireLock } from "../lib/lock";
-import { Warehouse } from "../lib/duckdb";
-import { addDatabaseOption, addTimeToleranceOption, databasePath, timeToleranceOption } from "../lib/engine-options";
+import { withWarehouse } from "../lib/duckdb";
+import { addDatabaseOption, addLockWaitOption, addTimeToleranceOption, databasePath, lockWaitOf, timeToleranceOption } from "../lib/engine-options";
 import type { LoadSummary } from "../lib/load/common";
 import { loadSpine, type SpineProgress } from "../lib/load/spine";
 import { loadOds } from "../lib/load/ods";
@@ -16,21 +15,6 @@ import { loadGeography } from "../lib/load/geography";
 const number = new Intl.NumberFormat("en-GB");
 /** The kind name the Spine loads are summarised under. */
 export const SPINE_KIND = "Spine messages";
-
-/** Opens the warehouse under the lock, runs `body`, closes and releases whatever happens. */
-export async function withWarehouse<T>(database: string, command: string, body: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const release = acquireLock(database, command);
-  try {
-    const warehouse = await Warehouse.open(database);
-    try {
-      return await body(warehouse);
-    } finally {
-      warehouse.close();
-    }
-  } finally {
-    release();
-  }
-}
 
 export function printLoadSummary(kind: string, summary: LoadSummary, out: NodeJS.WritableStream = process.stdout): void {
   for (const file of summary.files) {
@@ -78,33 +62,36 @@ export function spineProgressBar(): { onProgress?: (p: SpineProgress) => void; s
 export function registerLoadCommands(program: Command): void {
   const load = program.command("load").description("Load files into the raw dataset of the DuckDB warehouse");
 
-  addTimeToleranceOption(addDatabaseOption(load.command("spine").description("Daily Spine message exports (CSV or .csv.gz; files or folders)")))
+  addLockWaitOption(addTimeToleranceOption(addDatabaseOption(load.command("spine").description("Daily Spine message exports (CSV or .csv.gz; files or folders)"))))
     .argument("<paths...>", "files, or folders of YYYY-MM-DD_spine_messages.csv[.gz]")
     .action(async (paths: string[], options) => {
       const timeToleranceDays = timeToleranceOption(options);
       const progress = spineProgressBar();
-      const summary = await withWarehouse(databasePath(options), "gp2gp load spine", (w) => loadSpine(w, paths, { onProgress: progress.onProgress, timeToleranceDays })).finally(
-        progress.stop,
-      );
+      const summary = await withWarehouse(
+        databasePath(options),
+        "gp2gp load spine",
+        (w) => loadSpine(w, paths, { onProgress: progress.onProgress, timeToleranceDays }),
+        lockWaitOf(options),
+      ).finally(progress.stop);
       printLoadSummary(SPINE_KIND, summary);
     });
 
-  addDatabaseOption(load.command("ods").description("Monthly organisationMetadata.json files (format v5; each names its own year and month)"))
+  addLockWaitOption(addDatabaseOption(load.command("ods").description("Monthly organisationMetadata.json files (format v5; each names its own year and month)")))
     .argument("<paths...>", "organisationMetadata.json files")
     .action(async (paths: string[], options) => {
-      printLoadSummary("organisation metadata", await withWarehouse(databasePath(options), "gp2gp load ods", (w) => loadOds(w, paths)));
+      printLoadSummary("organisation metadata", await withWarehouse(databasePath(options), "gp2gp load ods", (w) => loadOds(w, paths), lockWaitOf(options)));
     });
 
-  addDatabaseOption(load.command("asid-lookup").description("The monthly ASID lookup CSV from the Spine Directory"))
+  addLockWaitOption(addDatabaseOption(load.command("asid-lookup").description("The monthly ASID lookup CSV from the Spine Directory")))
     .argument("<path>", "asidLookup.csv or .csv.gz")
     .requiredOption("--month <YYYY-MM>", "the month the lookup applies to")
     .action(async (file: string, options) => {
-      printLoadSummary("ASID lookup", await withWarehouse(databasePath(options), "gp2gp load asid-lookup", (w) => loadAsidLookup(w, file, options.month)));
+      printLoadSummary("ASID lookup", await withWarehouse(databasePath(options), "gp2gp load asid-lookup", (w) => loadAsidLookup(w, file, options.month), lockWaitOf(options)));
     });
 
-  addDatabaseOption(load.command("geography").description("Sub-ICB location → ICB → NHS England region lookup CSV (project or ONS headers)"))
+  addLockWaitOption(addDatabaseOption(load.command("geography").description("Sub-ICB location → ICB → NHS England region lookup CSV (project or ONS headers)")))
     .argument("<paths...>", "lookup CSV files")
     .action(async (paths: string[], options) => {
-      printLoadSummary("geography", await withWarehouse(databasePath(options), "gp2gp load geography", (w) => loadGeography(w, paths)));
+      printLoadSummary("geography", await withWarehouse(databasePath(options), "gp2gp load geography", (w) => loadGeography(w, paths), lockWaitOf(options)));
     });
 }

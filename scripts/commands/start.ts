@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Warehouse } from "../lib/duckdb";
+import { type LockWait, type Warehouse, withWarehouse } from "../lib/duckdb";
 import { datasets, vars } from "../../includes/config";
 import { MANIFEST_VERSION, generate } from "../lib/generate";
 import { loadAsidLookup } from "../lib/load/asid-lookup";
@@ -16,7 +16,7 @@ import { runPipeline } from "../lib/pipeline";
 import { formatRows } from "../lib/runner/reporter";
 import { printGenerateSummary } from "./generate";
 import { buildReportsAndSay } from "./reports";
-import { printLoadSummary, SPINE_KIND, spineProgressBar, withWarehouse } from "./load";
+import { printLoadSummary, SPINE_KIND, spineProgressBar } from "./load";
 
 const number = new Intl.NumberFormat("en-GB");
 
@@ -34,6 +34,8 @@ export interface StartOptions {
   reports?: boolean;
   /** How far a message time may lie outside its file's day (days; default 1). */
   timeToleranceDays?: number;
+  /** How long each step waits while other processes (readers) have the warehouse open. */
+  lockWait?: LockWait;
 }
 
 export async function startCommand(options: StartOptions): Promise<boolean> {
@@ -50,12 +52,12 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
     }
   }
   out.write(`\nLoading ${dataDir} into ${options.database} …\n`);
-  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!, { timeToleranceDays: options.timeToleranceDays }));
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!, { timeToleranceDays: options.timeToleranceDays }), options.lockWait);
 
   out.write(`\nRunning the graph on DuckDB …\n`);
-  const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {} });
+  const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {}, lockWait: options.lockWait });
 
-  await withWarehouse(options.database, "gp2gp start", (warehouse) => printOverview(warehouse, summary.ok));
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => printOverview(warehouse, summary.ok), options.lockWait);
   if (summary.ok && options.reports !== false) {
     out.write(`\n`);
     try {

@@ -6,7 +6,9 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { KNOWN_VARS } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
+import { writeFileAtomically } from "./files";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 const DATAFORM_CLI = require.resolve("@dataform/cli/bundle.js");
@@ -127,6 +129,12 @@ function runCli(args: string[], cwd: string): Promise<{ stdout: string; stderr: 
 export async function compileProject(options: CompileOptions): Promise<CompiledGraph> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
   const vars = { ...(options.vars ?? {}), engine: options.engine };
+  const unknown = Object.keys(vars).filter((key) => !KNOWN_VARS.includes(key));
+  if (unknown.length > 0) {
+    throw new CompilationError(
+      `--vars: unknown var${unknown.length === 1 ? "" : "s"} ${unknown.map((key) => `"${key}"`).join(", ")}; the known vars are: ${KNOWN_VARS.join(", ")}`,
+    );
+  }
   for (const [key, value] of Object.entries(vars)) {
     if (/[,=]/.test(key) || /,/.test(value)) {
       // `--vars` is a comma-separated list; the cutoffs' own commas are written with a ';' and restored by the include.
@@ -157,6 +165,9 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
     throw new CompilationError(`The compiled graph does not have the expected shape: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   const errors = parsed.data.graphErrors.compilationErrors ?? [];
+  // A bad var fails every include that reads the vars with the same message: report it once, whole.
+  const varsError = errors.find((e) => /^(Unknown project var|Invalid project vars)/.test(e.message));
+  if (varsError) throw new CompilationError(varsError.message);
   if (errors.length > 0 || code !== 0) {
     const lines = errors.map((e) => `  ${e.fileName ?? "(project)"}: ${firstLine(e.message)}`);
     throw new CompilationError(`Dataform compilation failed for engine ${options.engine}:\n${lines.join("\n") || stderr.trim()}`);
@@ -209,9 +220,7 @@ function writeCompileCache(file: string | undefined, stdout: string): void {
   if (!file) return;
   try {
     fs.mkdirSync(COMPILE_CACHE_DIR, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, stdout);
-    fs.renameSync(temporary, file);
+    writeFileAtomically(file, stdout);
     pruneCompileCache();
   } catch {
     // see above

@@ -3,9 +3,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { datasets } from "../../includes/config";
 import { helpersFor } from "../../includes/engine";
+import { accessErrorCode, fileAccessMessage } from "./files";
+import { acquireLock, commandLineOf, liveWriter, readLock, shorten } from "./lock";
 
 export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
@@ -23,6 +26,135 @@ export function resolveDatabasePath(option?: string): string {
 
 export type Row = Record<string, unknown>;
 
+/** How long an open waits for another process to release the database file, and what it reports while waiting. */
+export interface LockWait {
+  /** 0: fail at once. */
+  seconds: number;
+  onWait?: (wait: LockWaitEvent) => void;
+}
+
+export interface LockWaitEvent {
+  file: string;
+  holder: FileHolder;
+  waitedSeconds: number;
+  limitSeconds: number;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /**
+   * Read-only sessions for analysts' SQL: external access off and configuration locked once the file is open, and
+   * a writer holding the writers' lock (running, or waiting for the file) goes first.
+   */
+  sandboxed?: boolean;
+  lockWait?: LockWait;
+}
+
+/** Seconds a writer (`gp2gp run`, `load`, `start`) waits for the warehouse unless --lock-wait or GP2GP_LOCK_WAIT_SECONDS says otherwise. */
+export const DEFAULT_LOCK_WAIT_SECONDS = 300;
+
+/** The warehouse file is open in another process, and stayed so for as long as the open was allowed to wait. */
+export class WarehouseBusyError extends Error {}
+/** The warehouse, its folder or a file beside it cannot be created or opened for lack of permission. */
+export class WarehouseAccessError extends Error {}
+
+const WRITABLE_ADVICE =
+  "The warehouse needs a folder this user can write (DuckDB writes a .wal file and a lock file beside the database): " +
+  "make it writable, or point --database (GP2GP_DATABASE) at a warehouse in a writable folder.";
+
+/** The process DuckDB names as holding a file, with its command line where the system shows it (Linux /proc). */
+export interface FileHolder {
+  pid?: number;
+  command?: string;
+}
+
+/** The holder named in DuckDB's "Conflicting lock is held in <program> (PID n)" message. */
+export function holderOf(message: string): FileHolder {
+  const match = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (!match) return {};
+  const pid = Number(match[2]);
+  return { pid, command: shorten(commandLineOf(pid) ?? match[1]!, 160) };
+}
+
+function describeHolder(holder: FileHolder): string {
+  if (holder.pid === undefined) return "another process";
+  return holder.command ? `process ${holder.pid} (\`${holder.command}\`)` : `process ${holder.pid}`;
+}
+
+/** One line saying what an open is waiting for (printed by the commands while they wait). */
+export function describeLockWait(wait: LockWaitEvent): string {
+  return (
+    `Waiting for ${wait.file}: it is open in ${describeHolder(wait.holder)}; ` +
+    `waited ${Math.round(wait.waitedSeconds)} s of at most ${wait.limitSeconds} s (--lock-wait, GP2GP_LOCK_WAIT_SECONDS).`
+  );
+}
+
+const LOCK_CONFLICT = /Could not set lock on file|Conflicting lock is held/i;
+const PERMISSION = /Permission denied|Read-only file system|Operation not permitted/i;
+
+/**
+ * Creates the DuckDB instance, retrying while another process holds a conflicting lock on the file (see open). With
+ * `yieldToWriters` (analysts' queries) a live writer's lock file counts as a conflict too, so that a writer waiting
+ * for the file is not kept waiting by queries that keep starting.
+ */
+async function openInstance(
+  file: string,
+  config: Record<string, string>,
+  options: { readOnly: boolean; yieldToWriters: boolean },
+  lockWait: LockWait = { seconds: 0 },
+): Promise<DuckDBInstance> {
+  const started = performance.now();
+  let delayMs = 100;
+  let reported: { pid?: number; at: number } | undefined;
+  for (;;) {
+    let holder: FileHolder;
+    const writer = options.yieldToWriters ? liveWriter(file) : undefined;
+    if (writer) holder = { pid: writer.pid, command: writer.command };
+    else {
+      try {
+        return await DuckDBInstance.create(file, config);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (PERMISSION.test(message)) {
+          const code = /Read-only file system/i.test(message) ? "EROFS" : /Operation not permitted/i.test(message) ? "EPERM" : "EACCES";
+          throw new WarehouseAccessError(
+            options.readOnly
+              ? fileAccessMessage("open the warehouse", file, code, "Reading it needs read access to the file: ask its owner, or query a copy.")
+              : fileAccessMessage("open the warehouse for writing", file, code, WRITABLE_ADVICE),
+          );
+        }
+        if (!LOCK_CONFLICT.test(message)) throw error;
+        holder = holderOf(message);
+      }
+    }
+    const waitedSeconds = (performance.now() - started) / 1000;
+    if (waitedSeconds + delayMs / 1000 > lockWait.seconds) throw new WarehouseBusyError(busyMessage(file, holder, options.readOnly, lockWait.seconds));
+    // Report the first wait, a change of holder, and then every 30 s.
+    if (!reported || reported.pid !== holder.pid || waitedSeconds - reported.at >= 30) {
+      reported = { pid: holder.pid, at: waitedSeconds };
+      lockWait.onWait?.({ file, holder, waitedSeconds, limitSeconds: lockWait.seconds });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    delayMs = Math.min(delayMs * 2, 2000);
+  }
+}
+
+function busyMessage(file: string, holder: FileHolder, readOnly: boolean, waitedSeconds: number): string {
+  const writer = readLock(`${file}.lock`);
+  const who = writer && writer.pid === holder.pid ? `process ${writer.pid} (\`${writer.command}\`, started ${writer.startedAt}, per ${file}.lock)` : describeHolder(holder);
+  const waited = waitedSeconds > 0 ? ` after waiting ${waitedSeconds} s` : "";
+  if (readOnly) {
+    return (
+      `The warehouse ${file} is being written by ${who}${waited} (or that command is waiting to write it); it cannot be read until that finishes. ` +
+      `Try again when it has finished, or pass --lock-wait SECONDS to wait for it.`
+    );
+  }
+  return (
+    `The warehouse ${file} is still open in ${who}${waited}. A command that writes the warehouse needs the file to itself: ` +
+    `wait for that process to finish (or stop it), then run again. --lock-wait SECONDS (or GP2GP_LOCK_WAIT_SECONDS) sets how long to wait.`
+  );
+}
+
 export class Warehouse {
   private constructor(
     readonly path: string,
@@ -30,11 +162,22 @@ export class Warehouse {
     readonly connection: DuckDBConnection,
   ) {}
 
-  /** Opens (creating if needed) the database file, sets UTC and creates the layer schemas. */
-  static async open(databasePath: string, options: { readOnly?: boolean } = {}): Promise<Warehouse> {
+  /**
+   * Opens (creating if needed) the database file, sets UTC and creates the layer schemas. While another process has
+   * the file open in a conflicting mode (DuckDB allows one writer or any number of readers), retries with backoff for
+   * up to `lockWait.seconds`, reporting each wait through `lockWait.onWait`, then fails naming the file and the holder.
+   */
+  static async open(databasePath: string, options: OpenOptions = {}): Promise<Warehouse> {
     const resolved = path.resolve(databasePath);
-    if (!options.readOnly) fs.mkdirSync(path.dirname(resolved), { recursive: true });
-    else if (!fs.existsSync(resolved)) throw new Error(`No warehouse at ${resolved}: run \`gp2gp load\` and \`gp2gp run\` first (or \`npm start\`).`);
+    if (!options.readOnly) {
+      try {
+        fs.mkdirSync(path.dirname(resolved), { recursive: true });
+      } catch (error) {
+        const code = accessErrorCode(error);
+        if (code) throw new WarehouseAccessError(fileAccessMessage("create the warehouse folder", path.dirname(resolved), code, WRITABLE_ADVICE));
+        throw error;
+      }
+    } else if (!fs.existsSync(resolved)) throw new Error(`No warehouse at ${resolved}: run \`gp2gp load\` and \`gp2gp run\` first (or \`npm start\`).`);
     // DuckDB's buffer pool defaults to 80% of the machine's memory; a bounded pool that spills to a folder beside
     // the database keeps a national-scale run within a few GB (GP2GP_DUCKDB_MEMORY_LIMIT overrides it).
     const config: Record<string, string> = {
@@ -51,18 +194,16 @@ export class Warehouse {
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (process.env.GP2GP_DUCKDB_THREADS) config.threads = process.env.GP2GP_DUCKDB_THREADS;
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(resolved, config);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/lock/i.test(message)) {
-        throw new Error(`The warehouse ${resolved} is in use by another process: ${message}`);
-      }
-      throw error;
-    }
+    const instance = await openInstance(resolved, config, { readOnly: Boolean(options.readOnly), yieldToWriters: Boolean(options.sandboxed) }, options.lockWait);
     const connection = await instance.connect();
     await connection.run("set TimeZone = 'UTC'");
+    if (options.sandboxed) {
+      if (!options.readOnly) throw new Error("A sandboxed warehouse must be opened read-only");
+      // No file outside the database can be read or written (COPY, ATTACH, EXPORT, read_*(), INSTALL), and no
+      // statement can change a setting back.
+      await connection.run("set enable_external_access = false");
+      await connection.run("set lock_configuration = true");
+    }
     const warehouse = new Warehouse(resolved, instance, connection);
     if (!options.readOnly) {
       for (const schema of Object.values(datasets)) await connection.run(`create schema if not exists "${schema}"`);
@@ -113,6 +254,25 @@ export class Warehouse {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+}
+
+/**
+ * For the commands that write the warehouse: takes the writers' lock (scripts/lib/lock.ts: a second writer is
+ * refused at once, naming the holder), opens the file (waiting up to `lockWait` while readers have it open), runs
+ * `body`, closes and releases whatever happens.
+ */
+export async function withWarehouse<T>(database: string, command: string, body: (warehouse: Warehouse) => Promise<T>, lockWait?: LockWait): Promise<T> {
+  const release = acquireLock(database, command);
+  try {
+    const warehouse = await Warehouse.open(database, { lockWait });
+    try {
+      return await body(warehouse);
+    } finally {
+      warehouse.close();
+    }
+  } finally {
+    release();
   }
 }
 

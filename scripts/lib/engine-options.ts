@@ -1,12 +1,12 @@
 /**
- * Options shared by commands: engine, database and extra vars for those that compile and run the graph, and the
- * time tolerance for those that load Spine exports.
+ * Options shared by commands: engine, database and extra vars for those that compile and run the graph, how long to
+ * wait for the warehouse file for those that write it, and the time tolerance for those that load Spine exports.
  */
 import { Command, Option } from "commander";
 import { z } from "zod";
 import type { Engine } from "../../includes/engine";
-import { resolveDatabasePath } from "./duckdb";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./load/spine";
+import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabasePath } from "./duckdb";
 
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
@@ -31,6 +31,26 @@ export function addTimeToleranceOption(command: Command): Command {
 
 export function timeToleranceOption(options: { timeToleranceDays?: string }): number {
   return timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS, "--time-tolerance-days (env GP2GP_TIME_TOLERANCE_DAYS)");
+}
+
+/**
+ * --lock-wait for the commands that write the warehouse (run, load, start): how long to wait while another process
+ * (an analyst's `gp2gp sql`, a report build) has the file open, before failing.
+ */
+export function addLockWaitOption(command: Command): Command {
+  return command.addOption(
+    new Option("--lock-wait <seconds>", "wait up to this long for the warehouse file while another process reads it")
+      .env("GP2GP_LOCK_WAIT_SECONDS")
+      .default(String(DEFAULT_LOCK_WAIT_SECONDS)),
+  );
+}
+
+/** The parsed --lock-wait, printing to stderr what the command waits for while it waits. */
+export function lockWaitOf(options: { lockWait?: string }): LockWait {
+  const value = options.lockWait ?? String(DEFAULT_LOCK_WAIT_SECONDS);
+  const seconds = z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number).safeParse(value);
+  if (!seconds.success) throw new Error(`--lock-wait (GP2GP_LOCK_WAIT_SECONDS): "${value}" is not a number of seconds`);
+  return { seconds: seconds.data, onWait: (wait) => process.stderr.write(`${describeLockWait(wait)}\n`) };
 }
 
 export function databasePath(options: { database?: string }): string {

@@ -4,9 +4,8 @@
 import fs from "node:fs";
 import { datasets, firstBuildBatchesFor } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
-import { acquireLock } from "./lock";
 import { compileProject, CompiledGraph } from "./compile";
-import { Warehouse } from "./duckdb";
+import { LockWait, Warehouse, withWarehouse } from "./duckdb";
 import { DuckDBExecutor } from "./runner/duckdb";
 import { buildActions, selectActions, Selection } from "./runner/graph";
 import { ConsoleReporter } from "./runner/reporter";
@@ -26,6 +25,8 @@ export interface PipelineOptions {
   graph?: CompiledGraph;
   /** An open warehouse to use instead of opening `database` (the caller keeps the lock and closes it). */
   warehouse?: Warehouse;
+  /** How long to wait while other processes (readers) have `database` open (default: fail at once). */
+  lockWait?: LockWait;
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
@@ -50,14 +51,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
   };
   if (options.warehouse) return run(options.warehouse);
-  const release = acquireLock(options.database, "gp2gp run");
-  const warehouse = await Warehouse.open(options.database);
-  try {
-    return await run(warehouse);
-  } finally {
-    warehouse.close();
-    release();
-  }
+  return withWarehouse(options.database, "gp2gp run", run, options.lockWait);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstBuildBatchesFor, parseVars } from "../../includes/config";
+import { firstBuildBatchesFor, KNOWN_VARS, parseVars } from "../../includes/config";
 import { DECISION_LIST, windows, roundedSeconds } from "../../includes/classification";
 import { FAILURE_REASON, REASONS_BY_STATUS, STATUS } from "../../includes/constants";
 
@@ -27,6 +27,15 @@ describe("project vars", () => {
     expect(() => parseVars({ engine: "duckdb", first_build_batches: "0" })).toThrow(/var "first_build_batches": must be "auto" or a positive whole number/);
     expect(() => parseVars({ engine: "duckdb", first_build_batches: "5000" })).toThrow(/var "first_build_batches": must be at most 1000/);
     expect(() => parseVars({ engine: "duckdb", cutoff_days: "0,2", metrics_cutoff_days: "14" })).toThrow(/var "metrics_cutoff_days" \(14\) must be one of cutoff_days/);
+  });
+
+  it("refuses an unknown var, listing the known ones", () => {
+    expect(KNOWN_VARS).toContain("cutoff_days");
+    expect(KNOWN_VARS).toContain("first_build_batches");
+    expect(() => parseVars({ engine: "duckdb", nonsense: "1" })).toThrow(
+      new RegExp(`Unknown project var "nonsense" in workflow_settings.yaml or --vars; the known vars are: ${KNOWN_VARS.join(", ")}$`),
+    );
+    expect(() => parseVars({ engine: "duckdb", cutoffs: "1", marts: "x" })).toThrow(/Unknown project vars "cutoffs", "marts"/);
   });
 });
 

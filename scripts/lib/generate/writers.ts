@@ -17,6 +17,7 @@ import { SPINE_COLUMNS } from "../../../includes/raw_schemas";
 import { formatSpineTime, type TimeFormat } from "./calendar";
 import type { DayBuffer } from "./day_buffer";
 import type { DraftMessage } from "./messages";
+import { replaceFileAtomically } from "../files";
 
 export interface WrittenFile {
   /** Path relative to the output directory, with forward slashes. */
@@ -70,8 +71,6 @@ function* chunked(lines: Iterable<string>): Generator<Buffer> {
 
 async function writeStream(outDir: string, relativePath: string, chunks: Iterable<Buffer>, gzipLevel: number | null): Promise<WrittenFile> {
   const target = path.join(outDir, relativePath);
-  const temporary = `${target}.partial`;
-  await fs.promises.mkdir(path.dirname(target), { recursive: true });
   const hash = createHash("sha256");
   let bytes = 0;
   const measure = new Transform({
@@ -81,11 +80,12 @@ async function writeStream(outDir: string, relativePath: string, chunks: Iterabl
       callback(null, chunk);
     },
   });
-  const source = Readable.from(chunks, { objectMode: false });
-  const sink = fs.createWriteStream(temporary);
-  if (gzipLevel === null) await pipeline(source, measure, sink);
-  else await pipeline(source, zlib.createGzip({ level: gzipLevel }), measure, sink);
-  await fs.promises.rename(temporary, target);
+  await replaceFileAtomically(target, async (temporary) => {
+    const source = Readable.from(chunks, { objectMode: false });
+    const sink = fs.createWriteStream(temporary);
+    if (gzipLevel === null) await pipeline(source, measure, sink);
+    else await pipeline(source, zlib.createGzip({ level: gzipLevel }), measure, sink);
+  });
   return { path: relativePath.split(path.sep).join("/"), bytes, sha256: hash.digest("hex") };
 }
 

@@ -21,6 +21,7 @@ import path from "node:path";
 import { z } from "zod";
 import { Warehouse } from "../duckdb";
 import { enforcePublishGate, type GateResult } from "../gate";
+import { writeFileAtomically } from "../files";
 import { acquireLock } from "../lock";
 import { audienceSchema, INTERNAL_COLUMN, planAudience, type Audience, type AudiencePlan } from "./audience";
 import { buildReports, REPO_ROOT, REPORTS_DIR, SOURCE_NAME } from "./build";
@@ -209,8 +210,8 @@ export async function publishEdition(input: PublishOptions): Promise<PublishResu
       fs.writeFileSync(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
       fs.renameSync(staging, editionDir);
       const all = listEditions(tree);
-      writeAtomically(path.join(editionsDir, "index.html"), editionsIndexHtml(all));
-      writeAtomically(path.join(tree, "index.html"), latestEditionHtml(all.at(-1)!));
+      writeFileAtomically(path.join(editionsDir, "index.html"), editionsIndexHtml(all));
+      writeFileAtomically(path.join(tree, "index.html"), latestEditionHtml(all.at(-1)!));
       return { manifest, tree, editionDir, indexFile: path.join(editionsDir, "index.html"), gate, pages: build.pages };
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
@@ -558,13 +559,6 @@ export function latestEditionHtml(latest: EditionManifest): string {
 <p><a href="editions/">All published editions</a></p>`,
     `<meta http-equiv="refresh" content="0; url=${target}">\n<link rel="canonical" href="${target}">\n`,
   );
-}
-
-/** Writes a file through a temporary file and a rename, so readers see the old file or the new one. */
-function writeAtomically(file: string, content: string): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(temporary, content);
-  fs.renameSync(temporary, file);
 }
 
 /** The commit the code was published from, and whether tracked files differed from it (null outside git). */
