@@ -186,7 +186,7 @@ async function printOverview(warehouse: Warehouse, ok: boolean): Promise<void> {
   out.write(
     `\n${ok ? "Done." : "The run had failures (see above); the tables that did build are in place."} The warehouse is ${rel}. Explore next:\n` +
       `  npx gp2gp sql "select * from ${datasets.marts}.transfers where cutoff_days = ${cutoff} limit 10"${dbOption}\n` +
-      `  npx gp2gp sql "select stage, count(*) from ${datasets.marts}.transfers_live where is_open group by 1"${dbOption}\n` +
+      `  npx gp2gp sql "select urgency_rank, attention_flag, who_acts, action_reason from ${datasets.marts}.transfers_live where needs_action order by urgency_rank limit 10"${dbOption}\n` +
       `  npx gp2gp sql "select * from ${datasets.marts}.data_quality_daily order by day desc limit 20"${dbOption}\n` +
       `  npx gp2gp run --help      (re-run, select actions or tags, --full-refresh)\n`,
   );

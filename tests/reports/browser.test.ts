@@ -43,18 +43,21 @@ describeInBrowser("reports in a browser", (browser) => {
     await screenshot(page, name);
   });
 
-  it("filters the open transfers by ICB with the dropdown, querying in the browser", async () => {
+  it("leads the live transfers with those needing action, and filters them by ICB with the dropdown, querying in the browser", async () => {
     const { page } = await open("/operations/");
-    const [all] = await mart<{ open: number }>("select count(*) as open from gp2gp_marts.transfers_live where is_open");
-    await expect.poll(async () => asNumber(await headline(page, "open-transfers").textContent())).toBe(Number(all!.open));
-
-    const [busiest] = await mart<{ icb_name: string; open: number }>(
-      `select requesting_practice_icb_name as icb_name, count(*) as open from gp2gp_marts.transfers_live
-       where is_open and requesting_practice_icb_name is not null group by 1 order by 2 desc, 1 limit 1`,
+    const [all] = await mart<{ live: number; need_action: number }>(
+      "select count(*) filter (where is_live) as live, count(*) filter (where needs_action) as need_action from gp2gp_marts.transfers_live",
     );
-    expect(Number(busiest!.open)).toBeLessThan(Number(all!.open));
+    await expect.poll(async () => asNumber(await headline(page, "ongoing-transfers").textContent())).toBe(Number(all!.live));
+    expect(asNumber(await headline(page, "need-action").textContent())).toBe(Number(all!.need_action));
+
+    const [busiest] = await mart<{ icb_name: string; live: number }>(
+      `select requesting_practice_icb_name as icb_name, count(*) as live from gp2gp_marts.transfers_live
+       where is_live and requesting_practice_icb_name is not null group by 1 order by 2 desc, 1 limit 1`,
+    );
+    expect(Number(busiest!.live)).toBeLessThan(Number(all!.live));
     await choose(page, "ICB", busiest!.icb_name);
-    await expect.poll(async () => asNumber(await headline(page, "open-transfers").textContent()), { timeout: 30_000 }).toBe(Number(busiest!.open));
+    await expect.poll(async () => asNumber(await headline(page, "ongoing-transfers").textContent()), { timeout: 30_000 }).toBe(Number(busiest!.live));
     await screenshot(page, "operations-filtered");
   });
 

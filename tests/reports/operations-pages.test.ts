@@ -119,12 +119,15 @@ describeInBrowser("operations pages in a browser", (browser) => {
     if (day.sending_practice_asid) expect(await first.textContent()).toContain(day.sending_practice_asid);
     await screenshot(page, "operations-transfers-technical-failures");
 
-    const chase = await one<{ n: number }>(
-      `select count(*) as n from gp2gp_marts.transfers_live
-       where is_open and age_hours < 336 and (breaks_core_ehr_sent_sla or breaks_integration_sla or breaks_activity_sla)`,
+    const chase = await one<{ n: number; conversation_id: string; action_reason: string }>(
+      `select count(*) over () as n, conversation_id, action_reason from gp2gp_marts.transfers_live where needs_action order by urgency_rank limit 1`,
     );
     const { page: chasePage } = await open("/operations/transfers/to-chase/");
     await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: 30_000 }).toBe(Number(chase.n));
+    const mostUrgent = chasePage.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first();
+    await expect.poll(() => mostUrgent.textContent()).toContain(chase.conversation_id);
+    expect(await mostUrgent.textContent()).toContain(chase.action_reason);
+    await screenshot(chasePage, "operations-transfers-to-chase");
   });
 
   it("shows the national technical failure trend, impact and supplier pathways on the home page", async () => {
