@@ -65,6 +65,12 @@ export interface SqlHelpers {
   /** `FROM`-clause item that unnests `arrayExpr` into rows with a column named `alias`. */
   unnest(arrayExpr: string, alias: string): string;
   /**
+   * An array of the DATEs from `first` to `last` (DATE expressions), both included, one `part` apart: as many
+   * elements as the span holds, whatever it is. Empty when `last` is before `first`, NULL when either is NULL (so
+   * unnesting it gives no row).
+   */
+  dateArray(first: string, last: string, part: "DAY" | "MONTH"): string;
+  /**
    * Rows of a group where `condition` is TRUE. BigQuery's COUNTIF gives 0 when the condition is NULL on every row;
    * DuckDB's countif gives NULL then, so DuckDB counts with a FILTER clause instead.
    */
@@ -139,6 +145,7 @@ const bigquery: SqlHelpers = {
   // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
   firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
+  dateArray: (first, last, part) => `generate_date_array(${first}, ${last}, interval 1 ${part.toLowerCase()})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
   parseSpineTime: (expr) => {
     // REGEXP_EXTRACT gives NULL when the pattern does not match and '' when the zone group matches nothing.
@@ -192,6 +199,9 @@ const duckdb: SqlHelpers = {
   // aggregate (first(... order by ...)) buffers every row of every group and does not spill.
   firstBy: (value, orderBy) => `arg_min_null(${value}, row(${orderBy}))`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
+  // generate_series steps TIMESTAMPs (DATE arguments are cast to them); the elements are cast back to DATE.
+  dateArray: (first, last, part) =>
+    `cast(generate_series(cast(${first} as timestamp), cast(${last} as timestamp), interval 1 ${part.toLowerCase()}) as date[])`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* exclude (${columns.join(", ")})`,
   // One regular-expression pass for both groups: DuckDB returns them as a struct ('' fields when no match).
   parseSpineTime: (expr) => {
@@ -243,6 +253,7 @@ export const {
   countIf,
   firstBy,
   unnest,
+  dateArray,
   starExcept,
   setVariable,
   variable,

@@ -6,10 +6,10 @@ exports.countColumns = countColumns;
 exports.coalescedCounts = coalescedCounts;
 exports.summedCounts = summedCounts;
 exports.practiceFields = practiceFields;
-exports.monthOffsets = monthOffsets;
-exports.monthsBetween = monthsBetween;
-exports.monthPlus = monthPlus;
+exports.everyMonth = everyMonth;
+exports.monthCompleteAt = monthCompleteAt;
 exports.monthIsComplete = monthIsComplete;
+exports.finalMonthsAfterWatermark = finalMonthsAfterWatermark;
 exports.integrationTimes = integrationTimes;
 exports.allTrue = allTrue;
 exports.areaRollup = areaRollup;
@@ -151,29 +151,43 @@ function practiceFields(alias, indent = "    ") {
     ].join(`,\n${indent}`);
 }
 /**
- * A relation `(n)` of the whole numbers 0-999, used to spell out runs of months (83 years) without an
- * engine-specific series generator.
+ * `FROM`-clause item: one row for each month from the DATE `first` to the DATE `last` (first days of months), both
+ * included, in a column `alias`; no row when either is NULL. The span is the arguments', however long: the monthly
+ * marts pass the first and last month with transfers, so their series is bounded by the data, never by a fixed count.
  */
-function monthOffsets() {
-    const digits = "(select 0 as n union all select 1 union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)";
-    return `(select d0.n + 10 * d1.n + 100 * d2.n as n from ${digits} as d0 cross join ${digits} as d1 cross join ${digits} as d2)`;
+function everyMonth(first, last, alias = "metric_month") {
+    return engine_1.sql.unnest(engine_1.sql.dateArray(first, last, "MONTH"), alias);
 }
-/** Whole months from the first day of a month `first` to the first day of a month `last` (DATEs). */
-function monthsBetween(first, last) {
-    return `(12 * (extract(year from ${last}) - extract(year from ${first})) + extract(month from ${last}) - extract(month from ${first}))`;
-}
-/** The month `offset` months after the DATE `month`. */
-function monthPlus(month, offset) {
-    return engine_1.sql.dateAdd(month, offset, "MONTH");
+/**
+ * The moment (TIMESTAMP) the data must reach for the metric month `month` (a DATE, its first day) to be complete:
+ * the start of the next month plus the metrics cutoff (Decision 4: a request on the month's last day becomes final
+ * then).
+ */
+function monthCompleteAt(month) {
+    const nextMonth = `cast(${engine_1.sql.dateAdd(month, 1, "MONTH")} as ${engine_1.sql.type("TIMESTAMP")})`;
+    return engine_1.sql.timestampAdd(nextMonth, exports.metricsCutoffDays, "DAY");
 }
 /**
  * TRUE once the data (its latest message, `watermark`) runs past the end of the metric month plus the metrics
- * cutoff: every transfer the month can hold has been requested and judged at the cutoff (Decision 4: a request on
- * the month's last day becomes final at the start of the next month + cutoff days).
+ * cutoff (monthCompleteAt): every transfer the month can hold has been requested and judged at the cutoff.
  */
 function monthIsComplete(month, watermark) {
-    const nextMonth = `cast(${engine_1.sql.dateAdd(month, 1, "MONTH")} as ${engine_1.sql.type("TIMESTAMP")})`;
-    return `coalesce(${watermark} >= ${engine_1.sql.timestampAdd(nextMonth, exports.metricsCutoffDays, "DAY")}, false)`;
+    return `coalesce(${watermark} >= ${monthCompleteAt(month)}, false)`;
+}
+/**
+ * Assertion rows: for each mart and metric month, the rows marked final (is_final) although the data watermark has
+ * not reached the month's end plus the cutoff (monthIsComplete, the rule is_final is built on). Reads a one-row
+ * relation `watermark` (column data_watermark_at) that the caller defines. Columns: relation, cutoff_days (the
+ * metrics cutoff), month, row_count.
+ */
+function finalMonthsAfterWatermark(marts) {
+    return marts
+        .map(({ relation, ref }) => `select ${engine_1.sql.stringLiteral(relation)} as relation, ${exports.metricsCutoffDays} as cutoff_days, metric_month as month, count(*) as row_count
+  from ${ref}
+  cross join watermark
+  where is_final and not ${monthIsComplete("metric_month", "watermark.data_watermark_at")}
+  group by metric_month`)
+        .join("\n  union all\n  ");
 }
 /**
  * Median and 90th percentile of sla_duration over the integrated transfers of `source`, per `groupBy`, by the

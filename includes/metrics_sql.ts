@@ -153,32 +153,56 @@ export function practiceFields(alias: string, indent = "    "): string {
 }
 
 /**
- * A relation `(n)` of the whole numbers 0-999, used to spell out runs of months (83 years) without an
- * engine-specific series generator.
+ * `FROM`-clause item: one row for each month from the DATE `first` to the DATE `last` (first days of months), both
+ * included, in a column `alias`; no row when either is NULL. The span is the arguments', however long: the monthly
+ * marts pass the first and last month with transfers, so their series is bounded by the data, never by a fixed count.
  */
-export function monthOffsets(): string {
-  const digits = "(select 0 as n union all select 1 union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)";
-  return `(select d0.n + 10 * d1.n + 100 * d2.n as n from ${digits} as d0 cross join ${digits} as d1 cross join ${digits} as d2)`;
+export function everyMonth(first: string, last: string, alias = "metric_month"): string {
+  return sql.unnest(sql.dateArray(first, last, "MONTH"), alias);
 }
 
-/** Whole months from the first day of a month `first` to the first day of a month `last` (DATEs). */
-export function monthsBetween(first: string, last: string): string {
-  return `(12 * (extract(year from ${last}) - extract(year from ${first})) + extract(month from ${last}) - extract(month from ${first}))`;
-}
-
-/** The month `offset` months after the DATE `month`. */
-export function monthPlus(month: string, offset: string): string {
-  return sql.dateAdd(month, offset, "MONTH");
+/**
+ * The moment (TIMESTAMP) the data must reach for the metric month `month` (a DATE, its first day) to be complete:
+ * the start of the next month plus the metrics cutoff (Decision 4: a request on the month's last day becomes final
+ * then).
+ */
+export function monthCompleteAt(month: string): string {
+  const nextMonth = `cast(${sql.dateAdd(month, 1, "MONTH")} as ${sql.type("TIMESTAMP")})`;
+  return sql.timestampAdd(nextMonth, metricsCutoffDays, "DAY");
 }
 
 /**
  * TRUE once the data (its latest message, `watermark`) runs past the end of the metric month plus the metrics
- * cutoff: every transfer the month can hold has been requested and judged at the cutoff (Decision 4: a request on
- * the month's last day becomes final at the start of the next month + cutoff days).
+ * cutoff (monthCompleteAt): every transfer the month can hold has been requested and judged at the cutoff.
  */
 export function monthIsComplete(month: string, watermark: string): string {
-  const nextMonth = `cast(${sql.dateAdd(month, 1, "MONTH")} as ${sql.type("TIMESTAMP")})`;
-  return `coalesce(${watermark} >= ${sql.timestampAdd(nextMonth, metricsCutoffDays, "DAY")}, false)`;
+  return `coalesce(${watermark} >= ${monthCompleteAt(month)}, false)`;
+}
+
+/** A mart kept by month whose rows carry a month-level is_final (monthIsComplete and no provisional transfer). */
+export interface MonthlyMart {
+  /** Its name in assertion rows. */
+  readonly relation: string;
+  /** The reference to read (`ref("…")`). */
+  readonly ref: string;
+}
+
+/**
+ * Assertion rows: for each mart and metric month, the rows marked final (is_final) although the data watermark has
+ * not reached the month's end plus the cutoff (monthIsComplete, the rule is_final is built on). Reads a one-row
+ * relation `watermark` (column data_watermark_at) that the caller defines. Columns: relation, cutoff_days (the
+ * metrics cutoff), month, row_count.
+ */
+export function finalMonthsAfterWatermark(marts: readonly MonthlyMart[]): string {
+  return marts
+    .map(
+      ({ relation, ref }) => `select ${sql.stringLiteral(relation)} as relation, ${metricsCutoffDays} as cutoff_days, metric_month as month, count(*) as row_count
+  from ${ref}
+  cross join watermark
+  where is_final and not ${monthIsComplete("metric_month", "watermark.data_watermark_at")}
+  group by metric_month`,
+    )
+    .join("\n  union all\n  ");
 }
 
 /**

@@ -147,6 +147,7 @@ describe("ZetaSQL analyzer (BigQuery mode)", () => {
     }
     expect(await error(`select ${h.arrayAggNonNull("load_id", "loaded_at", "INT64")} as ids from ${loadLog}`), "arrayAggNonNull").toBeUndefined();
     expect(await error(`select x from ${loadLog}, ${h.unnest("[load_id, row_count]", "x")}`), "unnest").toBeUndefined();
+    expect(await error(`select m from ${loadLog}, ${h.unnest(h.dateArray("reference_month", "date(loaded_at)", "MONTH"), "m")}`), "dateArray").toBeUndefined();
     expect(await error(`select ${h.starExcept(["file_name"], "l")} from ${loadLog} as l`), "starExcept").toBeUndefined();
     expect(await error(`select ${h.parseSpineTime("message_time")} as message_at from ${spine}`), "parseSpineTime").toBeUndefined();
   });

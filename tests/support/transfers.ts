@@ -189,7 +189,14 @@ export async function insertGeography(
 
 /** The metric marts and the assertions on them. */
 export const METRIC_MARTS = ["practice_month_counts", "area_integration_times", "practice_metrics_monthly", "sicbl_metrics_monthly", "icb_metrics_monthly", "region_metrics_monthly", "national_metrics_monthly", "sending_practice_metrics_monthly"];
-const METRIC_ASSERTIONS = ["practice_metrics__do_not_add_up", "area_metrics__do_not_add_up", "national_metrics__do_not_add_up", "metric_marts__repeat_a_key"];
+const METRIC_ASSERTIONS = [
+  "practice_metrics__do_not_add_up",
+  "area_metrics__do_not_add_up",
+  "national_metrics__do_not_add_up",
+  "metric_marts__repeat_a_key",
+  "national_metrics__miss_a_month_with_transfers",
+  "final_months__lie_after_the_watermark",
+];
 
 /**
  * Runs the metric marts, everything they depend on, and every assertion on them (their own key, non-null and row

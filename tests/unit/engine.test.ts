@@ -145,6 +145,20 @@ describe("engine helpers", () => {
     expect(await warehouse.rows(`select ${duck.starExcept(["a"])} from (select 1 as a, 2 as b)`)).toEqual([{ b: 2 }]);
   });
 
+  it("dateArray spans its arguments, whatever the span, and gives no row for NULL bounds", async () => {
+    expect(bq.dateArray("a", "b", "MONTH")).toBe("generate_date_array(a, b, interval 1 month)");
+    const months = (first: string, last: string) =>
+      warehouse.rows<{ m: string }>(`select cast(m as varchar) as m from ${duck.unnest(duck.dateArray(first, last, "MONTH"), "m")} order by m`);
+    expect(await months("date '2020-11-01'", "date '2021-02-01'")).toEqual([{ m: "2020-11-01" }, { m: "2020-12-01" }, { m: "2021-01-01" }, { m: "2021-02-01" }]);
+    expect(await months("date '2021-02-01'", "date '2021-02-01'")).toEqual([{ m: "2021-02-01" }]);
+    expect(await months("date '2021-02-01'", "date '2020-11-01'")).toEqual([]);
+    expect(await months("cast(null as date)", "date '2021-02-01'")).toEqual([]);
+    // more than 1 000 months: 1900-01 to 9999-12
+    expect(await value(`count(*) from ${duck.unnest(duck.dateArray("date '1900-01-01'", "date '9999-12-01'", "MONTH"), "m")}`)).toBe(97_200);
+    expect(await value(`typeof(${duck.dateArray("date '2021-01-01'", "date '2021-01-03'", "DAY")})`)).toBe("DATE[]");
+    expect(await value(`len(${duck.dateArray("date '2021-01-01'", "date '2021-03-01'", "DAY")})`)).toBe(60);
+  });
+
   it("parseSpineTime accepts the export's forms (spec §2.1, P1) and nothing else", async () => {
     const parse = async (text: string) => value(`cast(${duck.parseSpineTime(duck.stringLiteral(text))} as varchar)`);
     for (const text of ["2019-07-01T09:10:00.334+0000", "2019-07-01 09:10:00.334 UTC", "2019-07-01 10:10:00.334 BST", "2019-07-01 11:10:00.334+02:00", "2019-07-01T08:10:00.334-01:00", "2019-07-01 09:10:00.334Z"]) {
