@@ -1,101 +1,18 @@
 /**
- * `gp2gp bench classify --conversations N`: generates (or reuses) a month of synthetic Spine data of about N
- * conversations, loads it into a fresh warehouse and times the classification (staged → correlated → transfers)
- * for the configured cutoffs: rows, seconds per model, messages per second and peak RSS. Prints a table and
- * writes the figures as JSON.
+ * `gp2gp bench classify|suite|reports`: the benchmarks, each a library function (scripts/lib/bench/) whose figures
+ * this prints as a table and writes as JSON.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { vars } from "../../includes/config";
-import { machine, peakRssMiB, type MachineFigures } from "../lib/bench/machine";
-import { Warehouse } from "../lib/duckdb";
-import { generate } from "../lib/generate";
-import { runPipeline } from "../lib/pipeline";
-import { SilentReporter } from "../lib/runner/reporter";
+import { benchClassify, type BenchFigures } from "../lib/bench/classify";
+import { machine } from "../lib/bench/machine";
+import { benchSuite, SCALES, type PhaseFigures, type Scale } from "../lib/bench/suite";
+import { number } from "../lib/cli/format";
 import { formatRows } from "../lib/runner/reporter";
-import { loadFolder } from "./start";
-import { registerBenchSuiteCommand } from "./bench-suite";
 import { benchReports } from "../lib/bench/reports";
 import { stepProgressPrinter } from "../lib/reports/progress";
 
-const number = new Intl.NumberFormat("en-GB");
-
-/** Conversations a practice requests in a 30-day month in the generator's default calibration (≈ 250k / 6,300). */
-const CONVERSATIONS_PER_PRACTICE_MONTH = 40;
-
-export interface ClassifyBenchOptions {
-  conversations: number;
-  days: number;
-  seed: number;
-  dir: string;
-  json?: string;
-}
-
-export interface BenchFigures {
-  readonly benchmark: string;
-  readonly machine: MachineFigures;
-  readonly cutoffs: readonly number[];
-  readonly conversations: number;
-  readonly messages: number;
-  readonly steps: readonly { step: string; rows: number | null; seconds: number }[];
-  readonly loadSeconds: number;
-  readonly classifySeconds: number;
-  readonly messagesPerSecond: number;
-  readonly peakRssMiB: number;
-}
-
-export async function benchClassify(options: ClassifyBenchOptions): Promise<BenchFigures> {
-  const practices = Math.max(1, Math.round((options.conversations / CONVERSATIONS_PER_PRACTICE_MONTH) * (30 / options.days)));
-  const dataDir = path.join(options.dir, `data-${practices}p-${options.days}d-s${options.seed}`);
-  if (!fs.existsSync(path.join(dataDir, "manifest.json"))) {
-    process.stdout.write(`Generating ${options.days} days for ${number.format(practices)} practices in ${dataDir} …\n`);
-    const t0 = Date.now();
-    await generate({ outDir: dataDir, start: "2026-03-02", days: options.days, practices, seed: options.seed });
-    process.stdout.write(`  generated in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
-  const database = path.join(options.dir, "bench.duckdb");
-  fs.rmSync(database, { force: true });
-  fs.rmSync(`${database}.wal`, { force: true });
-
-  const warehouse = await Warehouse.open(database);
-  try {
-    const loadStarted = Date.now();
-    await loadFolder(warehouse, dataDir);
-    const loadSeconds = (Date.now() - loadStarted) / 1000;
-
-    process.stdout.write(`\nClassifying for cutoffs ${vars.cutoff_days.join(", ")} …\n`);
-    const reporter = new SilentReporter();
-    const summary = await runPipeline({
-      engine: "duckdb",
-      database,
-      warehouse,
-      reporter,
-      selection: { actions: ["transfers"], includeDependencies: true },
-    });
-    if (!summary.ok) throw new Error(`The classification run failed: ${summary.outcomes.filter((o) => o.status !== "done").map((o) => `${o.action.name}: ${o.error}`).join("; ")}`);
-    const steps = summary.outcomes
-      .filter((o) => o.action.kind !== "declaration")
-      .map((o) => ({ step: o.action.name, rows: o.result?.rows ?? null, seconds: Math.round(o.seconds * 100) / 100 }));
-    const classifySeconds = Math.round(steps.reduce((t, s) => t + s.seconds, 0) * 100) / 100;
-    const messages = await warehouse.scalar<number>("select count(*) from gp2gp_staged.stg_spine_messages");
-    const conversations = await warehouse.scalar<number>("select count(*) from gp2gp_correlated.conversations where starts_with_request");
-    return {
-      benchmark: "classify",
-      machine: machine(),
-      cutoffs: vars.cutoff_days,
-      conversations,
-      messages,
-      steps,
-      loadSeconds: Math.round(loadSeconds * 100) / 100,
-      classifySeconds,
-      messagesPerSecond: Math.round(messages / classifySeconds),
-      peakRssMiB: peakRssMiB(),
-    };
-  } finally {
-    warehouse.close();
-  }
-}
 
 export function printFigures(figures: BenchFigures): void {
   const out = process.stdout;
@@ -125,7 +42,7 @@ export function registerBenchCommands(program: Command): void {
     .option("--json <file>", "also write the figures as JSON to this file")
     .action(async (options) => {
       fs.mkdirSync(options.dir, { recursive: true });
-      const figures = await benchClassify(options);
+      const figures = await benchClassify({ ...options, onProgress: (text) => process.stdout.write(text) });
       printFigures(figures);
       const json = options.json ?? path.join(options.dir, "classify.json");
       fs.writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
@@ -159,5 +76,52 @@ export function registerBenchCommands(program: Command): void {
       const json = options.json ?? path.join(options.dir, "reports.json");
       fs.writeFileSync(json, `${JSON.stringify({ ...figures, machine: machine() }, null, 2)}\n`);
       process.stdout.write(`figures written to ${json}\n`);
+    });
+}
+
+function registerBenchSuiteCommand(bench: Command): void {
+  bench
+    .command("suite")
+    .description("Load, full run, daily incremental run and full refresh at 1 day, 1 month and 12 months of national volume")
+    .option("--scales <list>", "day, month, year (comma separated)", "day,month,year")
+    .option("--practices <n>", "practices (national volume is about 6,300)", "6300")
+    .option("--seed <n>", "generator seed", "1")
+    .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
+    .option("--json <file>", "where to write the figures (default <dir>/suite.json)")
+    .action(async (options) => {
+      const scales = String(options.scales).split(",").map((s) => s.trim()) as Scale[];
+      for (const s of scales) if (!(s in SCALES)) throw new Error(`--scales: "${s}" is not one of day, month, year`);
+      fs.mkdirSync(options.dir, { recursive: true });
+      const json = options.json ?? path.join(options.dir, "suite.json");
+      const m = machine();
+      const write = (phases: PhaseFigures[], checks: Record<string, boolean>) =>
+        fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
+      const { phases, checks } = await benchSuite({
+        scales,
+        practices: Number(options.practices),
+        seed: Number(options.seed),
+        dir: options.dir,
+        onPhase: write,
+        onProgress: (text) => process.stdout.write(text),
+      });
+      const table = phases.map((p) => ({
+        scale: p.scale,
+        phase: p.phase,
+        rows: number.format(p.rows),
+        seconds: p.seconds.toFixed(1),
+        "rows/s": number.format(p.rowsPerSecond),
+        "peak RSS MiB": number.format(p.peakRssMiB),
+        load: p.loadAverage.toFixed(1),
+        "runner s (classify / marts / assertions)": p.breakdown
+          ? `${p.breakdown.runner.toFixed(1)} (${p.breakdown.classify.toFixed(1)} / ${p.breakdown.marts.toFixed(1)} / ${p.breakdown.assertions.toFixed(1)})`
+          : "",
+        slowest: p.slowest ?? "",
+      }));
+      process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
+      for (const [check, ok] of Object.entries(checks)) process.stdout.write(`${ok ? "ok  " : "FAIL"} ${check}\n`);
+      process.stdout.write(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
+      write(phases, checks);
+      process.stdout.write(`figures written to ${json}\n`);
+      if (Object.values(checks).some((ok) => !ok)) process.exitCode = 1;
     });
 }

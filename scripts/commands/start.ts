@@ -7,18 +7,13 @@ import path from "node:path";
 import { type LockWait, type Warehouse, withWarehouse } from "../lib/duckdb";
 import { datasets, vars } from "../../includes/config";
 import { MANIFEST_VERSION, generate } from "../lib/generate";
-import { loadAsidLookup } from "../lib/load/asid-lookup";
-import type { LoadSummary } from "../lib/load/common";
-import { loadGeography } from "../lib/load/geography";
-import { loadOds } from "../lib/load/ods";
-import { loadSpine } from "../lib/load/spine";
 import { runPipeline } from "../lib/pipeline";
 import { formatRows } from "../lib/runner/reporter";
-import { printGenerateSummary } from "./generate";
+import { number } from "../lib/cli/format";
+import { printGenerateSummary } from "../lib/cli/generate-output";
 import { buildReportsAndSay } from "./reports";
-import { printLoadSummary, SPINE_KIND, spineProgressBar } from "./load";
+import { printFolderLoad } from "../lib/cli/load-output";
 
-const number = new Intl.NumberFormat("en-GB");
 
 /** The demo data set: eight weeks from a Monday, a few hundred practices, so one whole month is final. */
 export const DEMO = { start: "2026-08-03", days: 56, practices: 300, seed: 1 } as const;
@@ -52,7 +47,7 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
     }
   }
   out.write(`\nLoading ${dataDir} into ${options.database} …\n`);
-  await withWarehouse(options.database, "gp2gp start", (warehouse) => loadFolder(warehouse, dataDir!, { timeToleranceDays: options.timeToleranceDays }), options.lockWait);
+  await withWarehouse(options.database, "gp2gp start", (warehouse) => printFolderLoad(warehouse, dataDir!, { timeToleranceDays: options.timeToleranceDays }), options.lockWait);
 
   out.write(`\nRunning the graph on DuckDB …\n`);
   const summary = await runPipeline({ engine: "duckdb", database: options.database, vars: isDemo ? DEMO_VARS : {}, lockWait: options.lockWait });
@@ -86,7 +81,6 @@ function demoIsCurrent(dir: string): boolean {
   }
 }
 
-/** Loads a data folder: spine/ exports, then reference/ files by name (unchanged files are skipped). */
 /** The latest final month's national figures (spec §6.3) and its five supplier pathways with most technical failures. */
 async function printNationalFigures(warehouse: Warehouse, cutoff: number): Promise<void> {
   const out = process.stdout;
@@ -127,30 +121,6 @@ async function printNationalFigures(warehouse: Warehouse, cutoff: number): Promi
      group by all order by technical_failures desc, transfers desc limit 5`,
   );
   out.write(`\nTop five supplier pathways by technical failures, ${latest.month}:\n${formatRows(pathways).replace(/^/gm, "  ")}\n`);
-}
-
-export async function loadFolder(warehouse: Warehouse, dir: string, options: { timeToleranceDays?: number } = {}): Promise<void> {
-  const reference = path.join(dir, "reference");
-  const files = fs.existsSync(reference) ? fs.readdirSync(reference).sort() : [];
-  const odsFiles = files.filter((f) => /organisationMetadata\.json$/.test(f)).map((f) => path.join(reference, f));
-  if (odsFiles.length > 0) printLoadSummary("organisation metadata", await loadOds(warehouse, odsFiles));
-  for (const file of files.filter((f) => /asidLookup\.csv(\.gz)?$/.test(f))) {
-    const month = /^(\d{4}-\d{2})/.exec(file)?.[1];
-    if (!month) throw new Error(`${path.join(reference, file)}: an ASID lookup in a data folder is named YYYY-MM_asidLookup.csv[.gz] so that its month is known`);
-    printLoadSummary(`ASID lookup ${month}`, await loadAsidLookup(warehouse, path.join(reference, file), month));
-  }
-  const geography = files.filter((f) => /geography.*\.csv$/.test(f)).map((f) => path.join(reference, f));
-  if (geography.length > 0) printLoadSummary("geography", await loadGeography(warehouse, geography));
-  const spine = path.join(dir, "spine");
-  if (!fs.existsSync(spine)) throw new Error(`${dir} has no spine/ folder of *_spine_messages.csv[.gz] files`);
-  const progress = spineProgressBar();
-  let summary: LoadSummary;
-  try {
-    summary = await loadSpine(warehouse, [spine], { onProgress: progress.onProgress, timeToleranceDays: options.timeToleranceDays });
-  } finally {
-    progress.stop();
-  }
-  printLoadSummary(SPINE_KIND, summary);
 }
 
 async function printOverview(warehouse: Warehouse, ok: boolean): Promise<void> {

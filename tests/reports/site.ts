@@ -12,7 +12,7 @@ import { Warehouse } from "../../scripts/lib/duckdb";
 import { runPipeline } from "../../scripts/lib/pipeline";
 import { SilentReporter } from "../../scripts/lib/runner/reporter";
 import { buildReports, REPORTS_DIR } from "../../scripts/lib/reports/build";
-import { loadFolder } from "../../scripts/commands/start";
+import { loadFolder } from "../../scripts/lib/load/folder";
 
 /** The demo data behind the shared build. */
 export const SITE_DATA = { start: "2026-08-03", days: 46, practices: 40, seed: 3 } as const;

@@ -2,7 +2,7 @@
  * The suite's split of a run's time by layer, read from the runner's --summary-json.
  */
 import { describe, expect, it } from "vitest";
-import { runBreakdown } from "../../scripts/commands/bench-suite";
+import { runBreakdown } from "../../scripts/lib/bench/suite";
 
 describe("runBreakdown", () => {
   it("adds the seconds of staged and correlated models, marts, assertions and unit tests", () => {

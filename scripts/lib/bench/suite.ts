@@ -1,25 +1,21 @@
 /**
- * `gp2gp bench suite`: the pipeline at 1 day, 1 month and 12 months of national volume. For each scale, in a fresh
+ * The suite behind `gp2gp bench suite`: the pipeline at 1 day, 1 month and 12 months of national volume. For each scale, in a fresh
  * warehouse: load the Spine exports and reference data, run the whole graph, then load one more day and run again
  * (the daily incremental run), and finally a full refresh of the same data to compare with. Every phase runs as
- * its own `gp2gp` process, as a scheduler would run it, so its time and peak RSS are its own. Prints a table and
- * writes the figures as JSON.
+ * its own `gp2gp` process, as a scheduler would run it, so its time and peak RSS are its own.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Command } from "commander";
-import { datasets } from "../../includes/config";
-import { Warehouse } from "../lib/duckdb";
-import { generate } from "../lib/generate";
-import { formatRows } from "../lib/runner/reporter";
-import { machine } from "../lib/bench/machine";
+import { datasets } from "../../../includes/config";
+import { Warehouse } from "../duckdb";
+import { generate } from "../generate";
+import { number } from "../cli/format";
 
-const number = new Intl.NumberFormat("en-GB");
-const GP2GP = path.resolve(__dirname, "..", "gp2gp.js");
-const SCALES = { day: 1, month: 30, year: 365 } as const;
-type Scale = keyof typeof SCALES;
+const GP2GP = path.resolve(__dirname, "..", "..", "gp2gp.js");
+export const SCALES = { day: 1, month: 30, year: 365 } as const;
+export type Scale = keyof typeof SCALES;
 
 export interface PhaseFigures {
   readonly scale: Scale;
@@ -128,16 +124,19 @@ export interface SuiteOptions {
   dir: string;
   /** Called after every phase with the figures so far (so that a failing phase leaves the earlier ones recorded). */
   onPhase?: (phases: PhaseFigures[], checks: Record<string, boolean>) => void;
+  /** Receives lines to show while it runs. */
+  onProgress?: (text: string) => void;
 }
 
 export async function benchSuite(options: SuiteOptions): Promise<{ phases: PhaseFigures[]; checks: Record<string, boolean> }> {
+  const say = options.onProgress ?? (() => undefined);
   const days = Math.max(...options.scales.map((s) => SCALES[s])) + 1;
   const dataDir = path.join(options.dir, `national-${options.practices}p-${days}d-s${options.seed}`);
   if (!fs.existsSync(path.join(dataDir, "manifest.json"))) {
-    process.stdout.write(`Generating ${days} days of national volume (${number.format(options.practices)} practices) in ${dataDir} …\n`);
+    say(`Generating ${days} days of national volume (${number.format(options.practices)} practices) in ${dataDir} …\n`);
     const t0 = Date.now();
     await generate({ outDir: dataDir, start: "2025-01-06", days, practices: options.practices, seed: options.seed });
-    process.stdout.write(`  generated in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    say(`  generated in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   const spineFiles = fs.readdirSync(path.join(dataDir, "spine")).sort().map((f) => path.join(dataDir, "spine", f));
   const reference = path.join(dataDir, "reference");
@@ -156,7 +155,7 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
     for (const leftover of [database, `${database}.wal`]) fs.rmSync(leftover, { force: true });
     fs.rmSync(`${database}.tmp`, { recursive: true, force: true });
     const db = ["--database", database];
-    process.stdout.write(`\n${scale}: ${n} day(s) of Spine exports …\n`);
+    say(`\n${scale}: ${n} day(s) of Spine exports …\n`);
 
     await gp2gp(["load", "ods", ...referenceFiles.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)), ...db], log, options.dir);
     await gp2gp(["load", "geography", ...referenceFiles.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), ...db], log, options.dir);
@@ -185,42 +184,3 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
   return { phases, checks };
 }
 
-export function registerBenchSuiteCommand(bench: Command): void {
-  bench
-    .command("suite")
-    .description("Load, full run, daily incremental run and full refresh at 1 day, 1 month and 12 months of national volume")
-    .option("--scales <list>", "day, month, year (comma separated)", "day,month,year")
-    .option("--practices <n>", "practices (national volume is about 6,300)", "6300")
-    .option("--seed <n>", "generator seed", "1")
-    .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
-    .option("--json <file>", "where to write the figures (default <dir>/suite.json)")
-    .action(async (options) => {
-      const scales = String(options.scales).split(",").map((s) => s.trim()) as Scale[];
-      for (const s of scales) if (!(s in SCALES)) throw new Error(`--scales: "${s}" is not one of day, month, year`);
-      fs.mkdirSync(options.dir, { recursive: true });
-      const json = options.json ?? path.join(options.dir, "suite.json");
-      const m = machine();
-      const write = (phases: PhaseFigures[], checks: Record<string, boolean>) =>
-        fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
-      const { phases, checks } = await benchSuite({ scales, practices: Number(options.practices), seed: Number(options.seed), dir: options.dir, onPhase: write });
-      const table = phases.map((p) => ({
-        scale: p.scale,
-        phase: p.phase,
-        rows: number.format(p.rows),
-        seconds: p.seconds.toFixed(1),
-        "rows/s": number.format(p.rowsPerSecond),
-        "peak RSS MiB": number.format(p.peakRssMiB),
-        load: p.loadAverage.toFixed(1),
-        "runner s (classify / marts / assertions)": p.breakdown
-          ? `${p.breakdown.runner.toFixed(1)} (${p.breakdown.classify.toFixed(1)} / ${p.breakdown.marts.toFixed(1)} / ${p.breakdown.assertions.toFixed(1)})`
-          : "",
-        slowest: p.slowest ?? "",
-      }));
-      process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
-      for (const [check, ok] of Object.entries(checks)) process.stdout.write(`${ok ? "ok  " : "FAIL"} ${check}\n`);
-      process.stdout.write(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
-      write(phases, checks);
-      process.stdout.write(`figures written to ${json}\n`);
-      if (Object.values(checks).some((ok) => !ok)) process.exitCode = 1;
-    });
-}
