@@ -2,12 +2,12 @@
  * `gp2gp export report <name> --start YYYY-MM-DD --end YYYY-MM-DD --cutoff N --out DIR`: one of the four upstream
  * operational reports (spec §6.5) as a CSV file from the report marts, after the publish gate.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { datasets } from "../../includes/config";
 import type { CompiledGraph } from "../lib/compile";
 import { Warehouse } from "../lib/duckdb";
+import { writeFileAtomically } from "../lib/files";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
 import {
   checkWindowFits,
@@ -50,19 +50,6 @@ export interface ExportReportResult {
   /** The window's totals and technical failure percentage (the report email figure). */
   readonly totals: WindowTotals;
   readonly gate: GateResult | "skipped";
-}
-
-/** Writes `content` to `file` through a temporary file in the same folder and a rename, so no half file is seen. */
-export function writeFileAtomically(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(temporary, content);
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
 }
 
 /** Exports one report from an open warehouse. Throws PublishGateError (nothing written) when the gate fails. */

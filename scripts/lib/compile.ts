@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Engine } from "../../includes/engine";
+import { writeFileAtomically } from "./files";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 const DATAFORM_CLI = require.resolve("@dataform/cli/bundle.js");
@@ -208,10 +209,7 @@ function readCompileCache(file: string | undefined): string | undefined {
 function writeCompileCache(file: string | undefined, stdout: string): void {
   if (!file) return;
   try {
-    fs.mkdirSync(COMPILE_CACHE_DIR, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, stdout);
-    fs.renameSync(temporary, file);
+    writeFileAtomically(file, stdout);
     pruneCompileCache();
   } catch {
     // see above

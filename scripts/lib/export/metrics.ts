@@ -17,15 +17,14 @@
  * The documents are validated with the zod schemas of ./schemas before they are written, each to a temporary
  * file that is then renamed over the target. The JSON is laid out as Python's json.dumps writes it by default
  * (", " and ": " separators, non-ASCII characters escaped) with percentages always written as floats (25.0).
- * Pure logic apart from `exportMetrics` (which reads the warehouse) and `writeJsonAtomically`.
+ * Pure logic apart from `exportMetrics` (which reads the warehouse and writes the files).
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
 import { datasets } from "../../../includes/config";
 import type { Warehouse } from "../duckdb";
+import { writeFileAtomically } from "../files";
 import {
   NationalMetricsDocument,
   nationalMetricsDocumentSchema,
@@ -290,26 +289,6 @@ export function toPythonJson(value: unknown, key = ""): string {
   throw new Error(`${key}: cannot write a ${typeof value} as JSON`);
 }
 
-/** Writes `text` to `file` atomically: a temporary file in the same folder, flushed, then renamed over `file`. */
-export function writeJsonAtomically(file: string, text: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const fd = fs.openSync(temp, "w");
-    try {
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
 const PRACTICE_COLUMNS = [
   "practice_ods_code",
   "metric_month",
@@ -413,8 +392,8 @@ export async function exportMetrics(options: ExportMetricsOptions): Promise<Expo
   const names = metricsFileNames(months[0]!);
   const practiceFile = path.resolve(options.outDir, names.practice);
   const nationalFile = path.resolve(options.outDir, names.national);
-  writeJsonAtomically(practiceFile, toPythonJson(practiceDocument));
-  writeJsonAtomically(nationalFile, toPythonJson(nationalDocument));
+  writeFileAtomically(practiceFile, toPythonJson(practiceDocument));
+  writeFileAtomically(nationalFile, toPythonJson(nationalDocument));
 
   const requested = practiceRows.reduce((sum, r) => sum + r.requested_count, 0);
   const total = months.reduce((sum, m) => sum + (national.get(monthKey(monthStart(m)))?.transfer_count ?? 0), 0);
