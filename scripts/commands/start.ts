@@ -13,9 +13,9 @@ import { loadGeography } from "../lib/load/geography";
 import { loadOds } from "../lib/load/ods";
 import { loadSpine } from "../lib/load/spine";
 import { runPipeline } from "../lib/pipeline";
+import { buildReports, describeBuild } from "../lib/reports/build";
 import { formatRows } from "../lib/runner/reporter";
 import { printGenerateSummary } from "./generate";
-import { buildReportsAndSay } from "./reports";
 import { printLoadSummary, SPINE_KIND, spineProgressBar, withWarehouse } from "./load";
 
 const number = new Intl.NumberFormat("en-GB");
@@ -57,7 +57,9 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
   if (summary.ok && options.reports !== false) {
     out.write(`\n`);
     try {
-      await buildReportsAndSay({ database: options.database });
+      // The public site: no transfer-level page or identifier (`gp2gp reports build --audience internal` builds the other).
+      const result = await buildReports({ database: options.database, onProgress: (message) => out.write(`${message}\n`) });
+      out.write(describeBuild(result));
     } catch (error) {
       // The warehouse is built and usable; say plainly that the site is not, and how to try again.
       const message = error instanceof Error ? error.message : String(error);
