@@ -1,18 +1,17 @@
 /**
- * `gp2gp reports build|serve`: build the Evidence reports site (reports/) from the marts, offline, and serve a
- * built site locally.
+ * `gp2gp reports build|dictionary|publish|serve`: build the Evidence reports site (reports/) from the marts, offline
+ * (the public site unless --audience internal), write the data dictionary pages, publish an edition, and serve a
+ * built site locally, precompressed.
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
 import { describeGate, PublishGateError } from "../lib/gate";
 import { DEFAULT_TREES, publishEdition } from "../lib/reports/publish";
-import { buildReports, REPORTS_DIR, type ReportsSource } from "../lib/reports/build";
+import { buildReports, DEFAULT_OUT_DIRS, describeBuild, type ReportsSource } from "../lib/reports/build";
 import { stepProgressPrinter } from "../lib/reports/progress";
 import { serveStatic } from "../lib/reports/serve";
 import { writeDictionary } from "../lib/reports/dictionary";
-
-const DEFAULT_OUT = path.join(REPORTS_DIR, "build");
 
 const seconds = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number of seconds`);
@@ -24,38 +23,6 @@ const port = (value: string) => {
   return Number(value);
 };
 
-/** Builds the site and says where it is and how to open it (`gp2gp reports build`, and the end of `npm start`). */
-export async function buildReportsAndSay(options: {
-  database: string;
-  source?: ReportsSource;
-  outDir?: string;
-  sourcesTimeoutSeconds?: number;
-  buildTimeoutSeconds?: number;
-  verbose?: boolean;
-}): Promise<void> {
-  const out = process.stdout;
-  const source = options.source ?? "duckdb";
-  const outDir = options.outDir ?? DEFAULT_OUT;
-  out.write(source === "duckdb" ? `Building the reports from ${options.database} …\n` : "Building the reports from BigQuery (gp2gp_marts) …\n");
-  const result = await buildReports({
-    database: options.database,
-    source,
-    outDir,
-    sourcesTimeoutSeconds: options.sourcesTimeoutSeconds,
-    buildTimeoutSeconds: options.buildTimeoutSeconds,
-    onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,
-    onProgress: stepProgressPrinter(out),
-  });
-  const rel = path.relative(process.cwd(), result.outDir) || ".";
-  out.write(
-    `Built ${result.pages} pages into ${result.outDir} (extract ${result.sourcesSeconds.toFixed(1)} s, build ${result.buildSeconds.toFixed(1)} s, ` +
-      `${result.orgPages.pages} organisation pages ${result.orgPages.seconds.toFixed(1)} s).\n` +
-      `The site is static files and needs a web server (opening index.html from disk does not work). To look at it:\n` +
-      `  npx gp2gp reports serve${path.resolve(outDir) === DEFAULT_OUT ? "" : ` --dir ${rel}`}\n` +
-      `then open the address it prints. To publish, copy the folder to any static host.\n`,
-  );
-}
-
 export function registerReportsCommands(program: Command): void {
   const reports = program.command("reports").description("The Evidence reports site: build it from the marts, and serve it locally");
 
@@ -64,7 +31,8 @@ export function registerReportsCommands(program: Command): void {
       .command("build")
       .description("Extract the gp2gp_marts tables and build the static reports site (no network needed for the DuckDB source)"),
   )
-    .option("--out <dir>", "folder for the built site (replaced)", DEFAULT_OUT)
+    .addOption(new Option("--audience <audience>", "public (no transfer-level page, extract or identifier; leak-checked) or internal (every page marked internal and noindex)").choices(["public", "internal"]).default("public"))
+    .option("--out <dir>", `folder for the built site, replaced (default ${path.relative(process.cwd(), DEFAULT_OUT_DIRS.public)}/ for public, ${path.relative(process.cwd(), DEFAULT_OUT_DIRS.internal)}/ for internal; never the same)`)
     .addOption(
       new Option("--source <engine>", "where the marts are read from: the DuckDB warehouse, or BigQuery with EVIDENCE_SOURCE__gp2gp__… credentials")
         .choices(["duckdb", "bigquery"])
@@ -74,14 +42,18 @@ export function registerReportsCommands(program: Command): void {
     .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
     .option("--verbose", "print Evidence's output as it runs")
     .action(async (options) => {
-      await buildReportsAndSay({
+      const result = await buildReports({
         database: databasePath(options),
+        audience: options.audience,
         source: options.source as ReportsSource,
         outDir: options.out,
         sourcesTimeoutSeconds: options.sourcesTimeout,
         buildTimeoutSeconds: options.buildTimeout,
-        verbose: options.verbose,
+        onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,
+        onProgress: (message) => process.stdout.write(`${message}\n`),
+        onPagesProgress: stepProgressPrinter(),
       });
+      process.stdout.write(describeBuild(result));
     });
 
   reports
@@ -137,7 +109,7 @@ export function registerReportsCommands(program: Command): void {
   reports
     .command("serve")
     .description("Serve a built reports site on this machine")
-    .option("--dir <dir>", "the built site", DEFAULT_OUT)
+    .option("--dir <dir>", "the built site", DEFAULT_OUT_DIRS.public)
     .option("--port <port>", "port to listen on (0 picks a free one)", port, 3000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .action(async (options) => {

@@ -8,11 +8,12 @@ import { type LockWait, type Warehouse, withWarehouse } from "../lib/duckdb";
 import { datasets, vars } from "../../includes/config";
 import { MANIFEST_VERSION, generate } from "../lib/generate";
 import { runPipeline } from "../lib/pipeline";
+import { buildReports, describeBuild } from "../lib/reports/build";
 import { formatRows } from "../lib/runner/reporter";
 import { number } from "../lib/cli/format";
 import { printGenerateSummary } from "../lib/cli/generate-output";
-import { buildReportsAndSay } from "./reports";
 import { printFolderLoad } from "../lib/cli/load-output";
+import { stepProgressPrinter } from "../lib/reports/progress";
 
 
 /** The demo data set: eight weeks from a Monday, a few hundred practices, so one whole month is final. */
@@ -56,7 +57,9 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
   if (summary.ok && options.reports !== false) {
     out.write(`\n`);
     try {
-      await buildReportsAndSay({ database: options.database });
+      // The public site: no transfer-level page or identifier (`gp2gp reports build --audience internal` builds the other).
+      const result = await buildReports({ database: options.database, onProgress: (message) => out.write(`${message}\n`), onPagesProgress: stepProgressPrinter(out) });
+      out.write(describeBuild(result));
     } catch (error) {
       // The warehouse is built and usable; say plainly that the site is not, and how to try again.
       const message = error instanceof Error ? error.message : String(error);

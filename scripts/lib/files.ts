@@ -70,3 +70,12 @@ export function accessErrorCode(error: unknown): string | undefined {
 export function fileAccessMessage(what: string, file: string, code: string, advice: string): string {
   return `Cannot ${what} ${file}: ${ACCESS_CODES[code] ?? code} (${code}). ${advice}`;
 }
+
+/** Every file under a folder, hidden ones included, in a stable order. */
+export function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}

@@ -31,14 +31,26 @@ export interface OpenedPage {
   errors: string[];
 }
 
+/** A built site to open: the folder served as the root, and the warehouse it was built from. */
+export type SiteToOpen = Pick<BuiltSite, "siteDir" | "database">;
+
 /** The built site served on this machine, and a browser opening its pages (after `start`). */
 export class SiteBrowser {
   readonly opened: OpenedPage[] = [];
-  private started?: { site: BuiltSite; server: StaticServer; browser: Browser };
+  private started?: { site: SiteToOpen; server: StaticServer; browser: Browser };
 
-  /** Builds (or reuses) the shared test site, serves it and launches Chromium. */
+  /**
+   * @param site the site to serve (default: the shared test build, site.ts)
+   * @param basePath put in front of every route opened (an edition's /editions/<id>)
+   */
+  constructor(
+    private readonly site: () => Promise<SiteToOpen> = builtSite,
+    private readonly basePath = "",
+  ) {}
+
+  /** Builds (or reuses) the site, serves it and launches Chromium. */
   async start(): Promise<void> {
-    const site = await builtSite();
+    const site = await this.site();
     const server = await serveStatic({ dir: site.siteDir });
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
@@ -51,7 +63,7 @@ export class SiteBrowser {
     await this.started?.server.close();
   }
 
-  private get state(): { site: BuiltSite; server: StaticServer; browser: Browser } {
+  private get state(): { site: SiteToOpen; server: StaticServer; browser: Browser } {
     if (!this.started) throw new Error("The site browser has not started (its beforeAll failed or has not run)");
     return this.started;
   }
@@ -81,7 +93,7 @@ export class SiteBrowser {
       if (message.type() === "error") result.errors.push(message.text());
     });
     page.on("pageerror", (error) => result.errors.push(error.message));
-    const response = await page.goto(`${server.url}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
+    const response = await page.goto(`${server.url}${this.basePath}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
     expect(response?.status(), route).toBe(200);
     // Controls respond only once the app has hydrated: the layout marks <html> when it has.
     await page.locator("html[data-gp2gp-hydrated]").waitFor({ state: "attached", timeout: 60_000 });

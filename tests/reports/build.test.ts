@@ -1,14 +1,18 @@
 /**
  * The reports build: Evidence extracts the marts from a freshly generated demo warehouse and prerenders every page,
  * offline and within time limits, with no page query failing ("Error in Query!" does not fail Evidence's build, so
- * the build fails on it), and the Evidence patch that makes this possible offline is in place.
+ * the build fails on it), and the Evidence patch that makes this possible offline is in place. The default build is
+ * the public site: no transfer-level page, extract or prerendered query, the leak check passed over every file, and
+ * every compressible file precompressed.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlType } from "../../includes/engine";
 import { Warehouse } from "../../scripts/lib/duckdb";
+import { planAudience } from "../../scripts/lib/reports/audience";
 import { REPORTS_DIR } from "../../scripts/lib/reports/build";
+import { INTERNAL_BANNER, NOINDEX } from "../../scripts/lib/reports/finish";
 import { Catalog, typeOf, ZetaSqlAnalyzer } from "../support/zetasql";
 import { builtSite, SITE_DATA, SITE_LIMITS, type BuiltSite } from "./site";
 
@@ -16,8 +20,12 @@ let site: BuiltSite;
 
 beforeAll(async () => {
   site = await builtSite();
-  const { warehouse, sources, build, orgPages } = site.seconds;
-  process.stderr.write(`reports build: demo warehouse ${warehouse.toFixed(0)} s, extract ${sources.toFixed(1)} s, Evidence build ${build.toFixed(0)} s, ${site.orgPages} organisation pages ${orgPages.toFixed(1)} s, ${site.pages} pages in all\n`);
+  const { warehouse, sources, build, orgPages, finish } = site.seconds;
+  process.stderr.write(
+    `reports build: demo warehouse ${warehouse.toFixed(0)} s, extract ${sources.toFixed(1)} s, Evidence build ${build.toFixed(0)} s, ` +
+      `${site.orgPages} organisation pages ${orgPages.toFixed(1)} s, ${site.pages} pages in all, ` +
+      `leak check ${site.leakCheck.seconds.toFixed(1)} s over ${site.leakCheck.files} files, checks and compression ${finish.toFixed(1)} s\n`,
+  );
 }, (SITE_LIMITS.sources + SITE_LIMITS.build + 300) * 1000);
 
 const sourceTables = fs
@@ -25,10 +33,10 @@ const sourceTables = fs
   .filter((file) => file.endsWith(".sql"))
   .map((file) => file.replace(/\.sql$/, ""));
 
-/** The report-mart pages under /operations/, and the internal transfer-level pages under /operations/transfers/. */
-const OPERATIONS_PAGES = ["supplier-pathways", "technical-failure-rate", "transfers-by-hour", "error-codes", "integration-times", "impact", "transfers", "transfers/technical-failures", "transfers/to-chase"].map(
-  (page) => `operations/${page}`,
-);
+/** What the public site leaves out: the transfer-level pages and sources. */
+const plan = planAudience("public");
+/** The report-mart pages under /operations/ (the transfer-level pages under /operations/transfers/ are internal). */
+const OPERATIONS_PAGES = ["supplier-pathways", "technical-failure-rate", "transfers-by-hour", "error-codes", "integration-times", "impact"].map((page) => `operations/${page}`);
 
 describe("gp2gp reports build", () => {
   it("finishes within its time limits with no failed page query", () => {
@@ -38,11 +46,14 @@ describe("gp2gp reports build", () => {
     expect(site.log).toMatch(/Finished, wrote \d+ rows/);
   });
 
-  it("extracts every source query into the site", () => {
+  it("extracts every public source query into the site, and no transfer-level one", () => {
+    expect(plan.excludedSources).toEqual(expect.arrayContaining(["transfer_technical_failures", "transfers_needing_attention"]));
     const manifest = JSON.parse(fs.readFileSync(path.join(site.siteDir, "data", "manifest.json"), "utf8")) as { renderedFiles: Record<string, string[]> };
     expect(Object.keys(manifest.renderedFiles)).toEqual(["gp2gp"]);
     const extracted = manifest.renderedFiles.gp2gp!.map((file) => path.basename(file, ".parquet")).sort();
-    expect(extracted).toEqual([...sourceTables].sort());
+    expect(extracted).toEqual(sourceTables.filter((table) => !plan.excludedSources.includes(table)).sort());
+    const onDisk = fs.readdirSync(path.join(site.siteDir, "data"), { recursive: true, encoding: "utf8" });
+    for (const source of plan.excludedSources) expect(onDisk.filter((file) => file.includes(source)), source).toEqual([]);
     for (const file of manifest.renderedFiles.gp2gp!) {
       const onDisk = path.join(site.siteDir, file.replace(/^static\//, ""));
       expect(fs.existsSync(onDisk), onDisk).toBe(true);
@@ -78,6 +89,37 @@ describe("gp2gp reports build", () => {
     expect(built("icbs")).toEqual(icbs);
     expect(built("regions")).toEqual(regions);
     expect(site.pages).toBe(indexes.length + practices.length + sicbls.length + icbs.length + regions.length);
+  });
+
+  it("is the public site: no transfer-level page, no internal marking, and the leak check passed over every file", () => {
+    expect(plan.excludedRoutes).toContain("/operations/transfers/");
+    for (const route of plan.excludedRoutes) expect(fs.existsSync(path.join(site.siteDir, route)), route).toBe(false);
+    const files = fs.readdirSync(site.siteDir, { recursive: true, encoding: "utf8" });
+    expect(files.filter((file) => /transfers_needing_attention|transfer_technical_failures|operations\/transfers\//.test(file.split(path.sep).join("/")))).toEqual([]);
+    const home = fs.readFileSync(path.join(site.siteDir, "index.html"), "utf8");
+    expect(home).not.toContain(INTERNAL_BANNER);
+    expect(home).not.toMatch(NOINDEX);
+
+    // The leak check read every file of the site, the prerendered queries and extracts decoded, and found nothing.
+    expect(site.leakCheck.findings).toEqual([]);
+    const original = files.filter((file) => fs.statSync(path.join(site.siteDir, file)).isFile() && !/\.(gz|br)$/.test(file));
+    expect(site.leakCheck.files).toBe(original.length);
+    expect(site.leakCheck.filesByKind[".parquet"]).toBe(files.filter((file) => file.endsWith(".parquet")).length);
+    expect(site.leakCheck.filesByKind[".arrow"]).toBeGreaterThan(0);
+    expect(site.leakCheck.filesByKind[".arrow"]).toBe(files.filter((file) => file.endsWith(".arrow")).length);
+    expect(site.leakCheck.filesByKind[".html"]).toBeGreaterThan(0);
+  });
+
+  it("precompresses the site: a .gz and .br beside each page and script, which decompress to it", async () => {
+    expect(site.precompressed).toBeGreaterThan(site.pages);
+    const { gunzipSync, brotliDecompressSync } = await import("node:zlib");
+    const home = path.join(site.siteDir, "index.html");
+    expect(gunzipSync(fs.readFileSync(`${home}.gz`)).equals(fs.readFileSync(home))).toBe(true);
+    expect(brotliDecompressSync(fs.readFileSync(`${home}.br`)).equals(fs.readFileSync(home))).toBe(true);
+    const scripts = fs.readdirSync(path.join(site.siteDir, "_app"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(0);
+    const large = scripts.filter((file) => fs.statSync(path.join(site.siteDir, "_app", file)).size > 4096);
+    for (const file of large) expect(fs.existsSync(path.join(site.siteDir, "_app", `${file}.gz`)), file).toBe(true);
   });
 
   it("writes pages whose prerendered figures come from the marts", () => {

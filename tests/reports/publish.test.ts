@@ -2,21 +2,24 @@
  * `gp2gp reports publish`: versioned editions of the reports site. The edition logic (ids, audiences, manifest,
  * "What changed" page, editions index) is tested on its own; three Evidence builds from one demo warehouse then
  * publish a public edition, a second revision of it and an internal edition, and check what they hold — above all
- * that no file of the public tree, parquet extracts decoded, holds a conversation ID or an ASID.
+ * that no file of the public tree, parquet extracts decoded, holds a conversation ID or an ASID, and that every page
+ * of the internal edition says it holds them and carries noindex. The internal edition's transfer-level pages are
+ * opened in Chromium (the shared test build, site.ts, is the public site and has none).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { writeFile } from "../support/warehouse";
 import { PublishGateError } from "../../scripts/lib/gate";
 import { planAudience, selectsInternalColumn } from "../../scripts/lib/reports/audience";
 import { prepareWorkDir, REPORTS_DIR, routeOf } from "../../scripts/lib/reports/build";
+import { assertInternalPages, INTERNAL_BANNER, NOINDEX } from "../../scripts/lib/reports/finish";
+import { assertNoLeaks, warehouseIdentifiers } from "../../scripts/lib/reports/leak-check";
 import {
-  assertPublicExtracts,
-  assertPublicSite,
   editionId,
   editionManifestSchema,
   editionsIndexHtml,
@@ -27,6 +30,7 @@ import {
   whatChangedMarkdown,
   type EditionManifest,
 } from "../../scripts/lib/reports/publish";
+import { asNumber, hasChromium, headline, SiteBrowser } from "./browser-support";
 import { buildDemoWarehouse, SITE_LIMITS } from "./site";
 
 const temp: string[] = [];
@@ -118,11 +122,15 @@ describe("editions: ids, audiences, manifest and pages", () => {
     for (const page of plan.excludedPages) expect(fs.existsSync(path.join(work, "pages", page)), page).toBe(false);
     for (const source of plan.excludedSources) expect(fs.existsSync(path.join(work, "sources", "gp2gp", `${source}.sql`)), source).toBe(false);
     expect(fs.readFileSync(path.join(work, "evidence.config.yaml"), "utf8")).toMatch(/^\s*basePath: "\/editions\/2026-08-r2"$/m);
+    // The layout learns the audience from components/audience.js: public unless the build is internal.
+    expect(fs.readFileSync(path.join(work, "components", "audience.js"), "utf8")).toBe('export const audience = "public";\n');
     const pages = fs.readdirSync(path.join(work, "pages"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md"));
     const texts = pages.map((f) => fs.readFileSync(path.join(work, "pages", f), "utf8")).join("\n");
     expect(texts).not.toMatch(/\bhref=\{/);
     expect(texts).not.toMatch(/\b(href|src)="\.\.?\//);
     if (fs.readFileSync(path.join(REPORTS_DIR, "pages", "practices", "index.md"), "utf8").includes("href={")) expect(texts).toContain('href="/editions/2026-08-r2{');
+    prepareWorkDir(work, "duckdb", { audience: "internal" });
+    expect(fs.readFileSync(path.join(work, "components", "audience.js"), "utf8")).toBe('export const audience = "internal";\n');
     expect(() => prepareWorkDir(work, "duckdb", { excludePages: ["no-such-page.md"] })).toThrow(/no-such-page\.md/);
     expect(() => prepareWorkDir(work, "duckdb", { basePath: "editions/x y" })).toThrow(/base path/);
   });
@@ -260,7 +268,7 @@ describe("gp2gp reports publish", () => {
     expect(fs.existsSync(publicTree)).toBe(false);
   });
 
-  it("its checks refuse an extract or a built file holding a conversation ID or ASID, or a link to a page left out", async () => {
+  it("its leak check refuses a file holding a conversation ID or ASID of the warehouse, or a link to a page left out", async () => {
     const dir = path.join(runDir, "leaky");
     fs.mkdirSync(path.join(dir, "page"), { recursive: true });
     const warehouse = await Warehouse.open(database, { readOnly: true });
@@ -272,17 +280,17 @@ describe("gp2gp reports publish", () => {
     } finally {
       warehouse.close();
     }
+    const lookup = warehouseIdentifiers(database);
     const plan = planAudience("public");
-    await expect(assertPublicExtracts(database, plan, [{ name: "leak", path: path.join(dir, "leak.parquet") }])).rejects.toThrow(/leak: column ref holds 3 conversation ID/);
-    await expect(assertPublicExtracts(database, plan, [{ name: "asids", path: path.join(dir, "asids.parquet") }])).rejects.toThrow(/asids: column system_code holds 1 conversation ID\(s\) or ASID/);
+    await expect(assertNoLeaks(dir, { lookup })).rejects.toThrow(/leak.parquet: holds [0-9A-F-]{36}, a conversation ID or ASID of the data \(column ref\)[\s\S]*asids.parquet: holds \d{12}/);
     fs.rmSync(path.join(dir, "leak.parquet"));
     fs.rmSync(path.join(dir, "asids.parquet"));
     fs.writeFileSync(path.join(dir, "page", "index.html"), `<p>ref ${id.toLowerCase()}</p>`);
-    await expect(assertPublicSite(database, plan, dir, "/editions/2026-08")).rejects.toThrow(new RegExp(`page/index.html: holds ${id}`));
+    await expect(assertNoLeaks(dir, { lookup })).rejects.toThrow(new RegExp(`page/index.html: holds ${id.toUpperCase()}`));
     fs.writeFileSync(path.join(dir, "page", "index.html"), `<a href="/editions/2026-08${plan.excludedRoutes[0]}">x</a>`);
-    await expect(assertPublicSite(database, plan, dir, "/editions/2026-08")).rejects.toThrow(/links to .*a page left out of the public site/);
+    await expect(assertNoLeaks(dir, { lookup, excludedRoutes: plan.excludedRoutes, basePath: "/editions/2026-08" })).rejects.toThrow(/links to .*a page left out of the public site/);
     fs.writeFileSync(path.join(dir, "page", "index.html"), `<a href="/editions/2026-08/practices/">x</a> 2026-08-01 123`);
-    await expect(assertPublicSite(database, plan, dir, "/editions/2026-08")).resolves.toBeUndefined();
+    await expect(assertNoLeaks(dir, { lookup, excludedRoutes: plan.excludedRoutes, basePath: "/editions/2026-08" })).resolves.toMatchObject({ findings: [] });
   });
 
   let first: EditionManifest;
@@ -322,7 +330,11 @@ describe("gp2gp reports publish", () => {
       // The internal pages are not built, and no page links to them.
       for (const route of plan.excludedRoutes) expect(fs.existsSync(path.join(dir, route, "index.html")), route).toBe(false);
       expect(fs.existsSync(path.join(dir, "index.html"))).toBe(true);
-      expect(fs.readFileSync(path.join(dir, "index.html"), "utf8")).toContain('href="/editions/2026-08/definitions/"');
+      const home = fs.readFileSync(path.join(dir, "index.html"), "utf8");
+      expect(home).toContain('href="/editions/2026-08/definitions/"');
+      expect(home).not.toContain(INTERNAL_BANNER);
+      expect(home).not.toMatch(NOINDEX);
+      expect(fs.existsSync(path.join(dir, "index.html.gz"))).toBe(true);
 
       expect(await identifiersIn(publicTree)).toEqual([]);
 
@@ -373,7 +385,60 @@ describe("gp2gp reports publish", () => {
       expect(result.manifest.extracts.map((e) => e.name)).toEqual(expect.arrayContaining(plan.excludedSources));
       expect(digest(publicTree)).toEqual(publicBefore);
       expect(fs.readFileSync(path.join(internalTree, "editions", "index.html"), "utf8")).toContain("Published editions (internal)");
+      // Every page says it holds transfer-level identifiers and carries noindex; crawlers are turned away.
+      const edition = path.join(internalTree, "editions", "2026-08");
+      expect(assertInternalPages(edition)).toBeGreaterThan(plan.excludedRoutes.length);
+      const failures = fs.readFileSync(path.join(edition, "operations", "transfers", "technical-failures", "index.html"), "utf8");
+      expect(failures).toMatch(NOINDEX);
+      expect(failures).toContain("This site holds transfer-level identifiers");
+      expect(fs.readFileSync(path.join(edition, "robots.txt"), "utf8")).toMatch(/User-agent: \*\nDisallow: \//);
     },
     BUILD_MS,
   );
+
+  describe.skipIf(!hasChromium)("the internal edition's transfer-level pages in a browser", () => {
+    const browser = new SiteBrowser(async () => ({ siteDir: internalTree, database }), "/editions/2026-08");
+    beforeAll(async () => {
+      if (!fs.existsSync(path.join(internalTree, "editions", "2026-08", "index.html"))) throw new Error("The internal edition was not published (see the test above)");
+      await browser.start();
+    }, 120_000);
+    afterAll(() => browser.close());
+    const open = (route: string) => browser.open(route);
+    const screenshot = (page: Page, name: string) => browser.screenshot(page, name);
+    const headlineNumber = (page: Page, id: string) => () => headline(page, id).textContent().then(asNumber);
+    async function one<T>(sql: string): Promise<T> {
+      const [row] = await browser.mart<T>(sql);
+      expect(row, sql).toBeDefined();
+      return row as T;
+    }
+
+  it("lists the transfer-level technical failures with conversation IDs and ASIDs (internal pages), under the internal banner", async () => {
+    const day = await one<{ failures: number; conversation_id: string; sending_practice_asid: string | null }>(
+      `select count(*) over () as failures, conversation_id, sending_practice_asid from gp2gp_marts.technical_failures
+       where cutoff_days = 0 and request_date = (select max(request_date) from gp2gp_marts.technical_failures where cutoff_days = 0)
+       order by date_requested, conversation_id limit 1`,
+    );
+    const { page } = await open("/operations/transfers/technical-failures/");
+    await expect.poll(() => page.locator("[data-gp2gp-internal]").textContent()).toContain("transfer-level identifiers");
+    await expect.poll(headlineNumber(page, "transfer-failures"), { timeout: 30_000 }).toBe(Number(day.failures));
+    const first = page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first();
+    await expect.poll(() => first.textContent()).toContain(day.conversation_id);
+    if (day.sending_practice_asid) expect(await first.textContent()).toContain(day.sending_practice_asid);
+    await screenshot(page, "operations-transfers-technical-failures");
+
+    const chase = await one<{ n: number }>(
+      `select count(*) as n from gp2gp_marts.transfers_live
+       where is_open and age_hours < 336 and (breaks_core_ehr_sent_sla or breaks_integration_sla or breaks_activity_sla)`,
+    );
+    const { page: chasePage } = await open("/operations/transfers/to-chase/");
+    await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: 30_000 }).toBe(Number(chase.n));
+  });
+
+
+    it("requested nothing outside the site's origin and logged no console error", () => {
+      expect(browser.opened.length).toBe(2);
+      expect(browser.opened.flatMap((p) => p.offOrigin)).toEqual([]);
+      expect(browser.opened.flatMap((p) => p.errors)).toEqual([]);
+    });
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Test support: one reports build per test run, shared by the reports test files. The first file to ask generates
  * a small demo warehouse (40 practices, 46 days from 3 August 2026, so August is final and September provisional),
- * runs the graph and builds the site; the other waits for it and reuses it. Both run in forks of one vitest process,
+ * runs the graph and builds the site, the public one, as `gp2gp reports build` does by default (leak-checked and
+ * precompressed); the other waits for it and reuses it. (The internal site is built by publish.test.ts.) Both run in forks of one vitest process,
  * whose id names the shared folder (under reports/.work, so that Evidence's build finds the installed packages).
  */
 import { isAlive } from "../../scripts/lib/lock";
@@ -12,6 +13,7 @@ import { Warehouse } from "../../scripts/lib/duckdb";
 import { runPipeline } from "../../scripts/lib/pipeline";
 import { SilentReporter } from "../../scripts/lib/runner/reporter";
 import { buildReports, REPORTS_DIR } from "../../scripts/lib/reports/build";
+import type { LeakCheckResult } from "../../scripts/lib/reports/leak-check";
 import { loadFolder } from "../../scripts/lib/load/folder";
 
 /** The demo data behind the shared build. */
@@ -29,7 +31,11 @@ export interface BuiltSite {
   pages: number;
   /** Organisation pages generated after Evidence's build. */
   orgPages: number;
-  seconds: { warehouse: number; sources: number; build: number; orgPages: number };
+  /** The leak check the build ran (a public build runs it; it would have failed the build on a finding). */
+  leakCheck: LeakCheckResult;
+  /** Files given a .gz or .br. */
+  precompressed: number;
+  seconds: { warehouse: number; sources: number; build: number; orgPages: number; finish: number };
 }
 
 const WORK_ROOT = path.join(REPORTS_DIR, ".work");
@@ -99,13 +105,16 @@ async function build(): Promise<BuiltSite> {
     sourcesTimeoutSeconds: SITE_LIMITS.sources,
     buildTimeoutSeconds: SITE_LIMITS.build,
   });
+  if (!result.finish.leakCheck) throw new Error("The default build ran no leak check: it is not the public site");
   return {
     siteDir: result.outDir,
     database,
     log: result.log,
     pages: result.pages,
     orgPages: result.orgPages.pages,
-    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds, orgPages: result.orgPages.seconds },
+    leakCheck: result.finish.leakCheck,
+    precompressed: result.finish.precompress.files,
+    seconds: { warehouse: warehouseSeconds, sources: result.sourcesSeconds, build: result.buildSeconds, orgPages: result.orgPages.seconds, finish: result.finishSeconds },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The scripts' import graph has no cycle (a cycle makes module start-up order matter and hides layering mistakes).
- * Every relative import, export-from and
+ * The scripts' import graph has no cycle (a cycle makes module start-up order matter and hides layering mistakes),
+ * and no command imports another command: shared code lives in scripts/lib/. Every relative import, export-from and
  * require counts, type-only ones included.
  */
 import fs from "node:fs";
@@ -85,5 +85,13 @@ describe("the scripts' import graph", () => {
 
   it("has no cycle under scripts/", () => {
     expect(importCycles(graph).map((cycle) => cycle.map(relative).join(" ↔ "))).toEqual([]);
+  });
+
+  it("has no command importing another command", () => {
+    const commands = path.join(SCRIPTS, "commands") + path.sep;
+    const crossings = [...graph].flatMap(([file, imports]) =>
+      file.startsWith(commands) ? imports.filter((imported) => imported.startsWith(commands)).map((imported) => `${relative(file)} → ${relative(imported)}`) : [],
+    );
+    expect(crossings).toEqual([]);
   });
 });

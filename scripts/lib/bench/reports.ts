@@ -71,7 +71,7 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
       workDir: path.join(options.dir, "reports-work"),
       sourcesTimeoutSeconds: 1200,
       buildTimeoutSeconds: 3600,
-      onProgress: options.onProgress,
+      onPagesProgress: options.onProgress,
       onOutput: options.onOutput,
     });
   } finally {

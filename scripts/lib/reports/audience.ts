@@ -11,10 +11,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { REPORTS_DIR, routeOf, SOURCE_NAME } from "./build";
+import { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 
 export const audienceSchema = z.enum(["public", "internal"]);
 export type Audience = z.infer<typeof audienceSchema>;
+
+/**
+ * The module (under reports/) that tells the layout which audience a build is for: every build writes its own into
+ * its working copy. The committed one says internal, so that `npm run dev -w reports`, which shows every page, marks
+ * them as a build for the internal audience would.
+ */
+export const AUDIENCE_MODULE = "components/audience.js";
 
 /** Columns that identify one transfer or one system: never in a public site. */
 export const INTERNAL_COLUMN = /conversation_?id|asid/i;

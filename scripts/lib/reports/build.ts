@@ -2,7 +2,12 @@
  * Builds the Evidence reports site (reports/) from the marts: `evidence sources` (extract the gp2gp_marts tables
  * from DuckDB or BigQuery) then `evidence build:strict` (prerender every page, failing on a component error), each
  * under a time limit, in a working copy of the reports project so that a build never disturbs `npm run dev` in
- * reports/ or another build; then the organisation pages, generated from the same extracts (org-pages/).
+ * reports/ or another build; then the organisation pages, generated from the same extracts (org-pages/); then
+ * finishSite (finish.ts) checks and compresses the site before it is moved into place.
+ *
+ * A build is for an audience (audience.ts): the public site by default, into reports/build/, with no transfer-level
+ * page or extract and the leak check passed; the internal site only when asked, into a folder of its own
+ * (reports/build-internal/ by default), every page marked internal and noindex.
  *
  * Evidence prints `Error in Query!` and still exits 0 when a page's SQL fails: the build fails on that text.
  */
@@ -11,19 +16,28 @@ import fs from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock";
 import { withAssertionResultsTable } from "../runner/duckdb";
+import { AUDIENCE_MODULE, planAudience, type Audience } from "./audience";
+import { finishSite, INTERNAL_BANNER, type FinishSiteResult } from "./finish";
+import { assertNoLeaks, bigQueryIdentifiers, warehouseIdentifiers, type IdentifierLookup } from "./leak-check";
+import { REPO_ROOT, REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 import { generateOrgPages } from "./org-pages";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
-/** The Evidence source every page reads (`gp2gp.<table>`), whichever engine it is extracted from. */
-export const SOURCE_NAME = "gp2gp";
+export { REPO_ROOT, REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
+
+/** Where each audience's site is built unless --out says otherwise: never the same folder. */
+export const DEFAULT_OUT_DIRS: Record<Audience, string> = {
+  public: path.join(REPORTS_DIR, "build"),
+  internal: path.join(REPORTS_DIR, "build-internal"),
+};
 
 export type ReportsSource = "duckdb" | "bigquery";
 
 export interface BuildReportsOptions {
   /** DuckDB warehouse to extract from (source duckdb). */
   database: string;
-  /** Where the built site goes (replaced). Default reports/build. */
+  /** Who the site is for (default public): what it leaves out, and how it is checked. */
+  audience?: Audience;
+  /** Where the built site goes (replaced). Default DEFAULT_OUT_DIRS[audience]. */
   outDir?: string;
   source?: ReportsSource;
   /** Working copy of the reports project; default reports/.work/build. */
@@ -33,15 +47,21 @@ export interface BuildReportsOptions {
   buildTimeoutSeconds?: number;
   /** Receives Evidence's output as it runs (default: discarded; it is kept for errors). */
   onOutput?: (text: string) => void;
+  /** Receives a line as each step starts. */
+  onProgress?: (message: string) => void;
+  /** Where a public build's leak check looks identifiers up (default: the warehouse, or BigQuery for that source). */
+  lookup?: IdentifierLookup;
   /** What the working copy leaves out, and where the site will be served (see WorkDirOptions). */
   project?: WorkDirOptions;
   /** Runs after the extracts are written and before the pages are built (to check them, or to add pages). */
   afterSources?: (extracts: { workDir: string; dataDir: string }) => Promise<void>;
-  /** Progress of the steps that report it (the organisation pages: pages written of the total). */
-  onProgress?: (progress: { step: string; done: number; total: number }) => void;
+  /** Progress of the steps that count pages (the organisation pages: pages written of the total). */
+  onPagesProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
 
 export interface WorkDirOptions {
+  /** The audience the layout marks the pages for (default public). */
+  audience?: Audience;
   /** Pages left out, as paths under pages/ (e.g. "operations.md"). */
   excludePages?: readonly string[];
   /** Source queries left out, by name (e.g. "transfers_needing_attention"). */
@@ -51,12 +71,16 @@ export interface WorkDirOptions {
 }
 
 export interface BuildReportsResult {
+  audience: Audience;
   outDir: string;
   pages: number;
   sourcesSeconds: number;
   buildSeconds: number;
   /** The organisation pages generated after Evidence's build (scripts/lib/reports/org-pages/). */
   orgPages: { pages: number; seconds: number };
+  /** The leak check (public), the internal pages checked (internal) and the precompression. */
+  finish: FinishSiteResult;
+  finishSeconds: number;
   /** Evidence's output of both steps. */
   log: string;
 }
@@ -77,20 +101,31 @@ const QUERY_ERROR = /Error in Query!?/;
 
 export async function buildReports(options: BuildReportsOptions): Promise<BuildReportsResult> {
   const source = options.source ?? "duckdb";
-  const outDir = path.resolve(options.outDir ?? path.join(REPORTS_DIR, "build"));
+  const audience = options.audience ?? "public";
+  const outDir = path.resolve(options.outDir ?? DEFAULT_OUT_DIRS[audience]);
   const workDir = path.resolve(options.workDir ?? path.join(REPORTS_DIR, ".work", "build"));
   const database = path.resolve(options.database);
+  const progress = options.onProgress ?? (() => undefined);
   if (source === "duckdb" && !fs.existsSync(database)) {
     throw new Error(`The warehouse ${database} does not exist: run \`gp2gp start\` (or \`gp2gp run\`) first, or pass --database`);
   }
+  if (audience === "internal") assertInternalTarget(outDir);
   if (source === "bigquery") assertBigQueryCredentials(process.env);
   assertPatched();
   const cli = evidenceCli();
+  const plan = planAudience(audience);
+  const project: WorkDirOptions = {
+    ...options.project,
+    audience,
+    excludePages: [...new Set([...(options.project?.excludePages ?? []), ...plan.excludedPages])],
+    excludeSources: [...new Set([...(options.project?.excludeSources ?? []), ...plan.excludedSources])],
+  };
+  const lookup = options.lookup ?? (source === "duckdb" ? warehouseIdentifiers(database) : bigQueryIdentifiers(process.env));
 
   fs.mkdirSync(workDir, { recursive: true });
   const release = acquireLock(workDir, "gp2gp reports build");
   try {
-    prepareWorkDir(workDir, source, options.project);
+    prepareWorkDir(workDir, source, project);
     const env: NodeJS.ProcessEnv = {
       ...inheritedEnvironment(),
       NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=4096"].filter(Boolean).join(" "),
@@ -107,6 +142,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     };
 
     const sourcesStarted = Date.now();
+    progress(`Extracting the marts (${source === "duckdb" ? database : "BigQuery gp2gp_marts"}) for the ${audience} site …`);
     // No `gp2gp run` may write the warehouse while it is extracted (DuckDB would refuse to open it anyway).
     const releaseWarehouse = source === "duckdb" ? acquireLock(database, "gp2gp reports build") : () => undefined;
     try {
@@ -124,9 +160,18 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
       releaseWarehouse();
     }
     const sourcesSeconds = (Date.now() - sourcesStarted) / 1000;
-    await options.afterSources?.({ workDir, dataDir: path.join(workDir, EXTRACTS_DIR) });
+    const dataDir = path.join(workDir, EXTRACTS_DIR);
+    if (audience === "public") {
+      // The extracts are checked before the pages are built from them: a leak fails in seconds, not after the build.
+      const extracted = fs.existsSync(dataDir) ? fs.readdirSync(dataDir, { recursive: true, encoding: "utf8" }) : [];
+      const internal = plan.excludedSources.filter((name) => extracted.some((file) => path.basename(file) === `${name}.parquet`));
+      if (internal.length > 0) throw new Error(`The public build extracted ${internal.join(", ")}, which are internal only`);
+      await assertNoLeaks(dataDir, { lookup });
+    }
+    await options.afterSources?.({ workDir, dataDir });
 
     const buildStarted = Date.now();
+    progress("Building the pages (Evidence) …");
     // Strict: a component error (a chart or table given a missing column, say) fails the build.
     await runStep("evidence build", process.execPath, [cli, "build:strict"], {
       cwd: workDir,
@@ -153,14 +198,39 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
       dataDir: path.join(workDir, EXTRACTS_DIR),
       siteDir: built,
       basePath,
-      onProgress: (progress) => options.onProgress?.({ step: "organisation pages", ...progress }),
+      onProgress: (pagesDone) => options.onPagesProgress?.({ step: "organisation pages", ...pagesDone }),
     });
     const orgPages = { pages: org.pages.total, seconds: (Date.now() - orgStarted) / 1000 };
 
-    replaceDir(built, outDir);
-    return { outDir, pages: countPages(outDir), sourcesSeconds, buildSeconds, orgPages, log };
+    // The site is finished in a folder beside its destination and moved into place only when it passes its checks.
+    // (A step that adds pages to the site goes before finishSite, so that they are checked too.)
+    const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.building-${process.pid}`);
+    fs.rmSync(staging, { recursive: true, force: true });
+    try {
+      fs.mkdirSync(path.dirname(staging), { recursive: true });
+      fs.cpSync(built, staging, { recursive: true });
+      const finishStarted = Date.now();
+      const finish = await finishSite(staging, { audience, lookup, excludedRoutes: plan.excludedRoutes, basePath, onProgress: progress });
+      const finishSeconds = (Date.now() - finishStarted) / 1000;
+      replaceDir(staging, outDir);
+      return { audience, outDir, pages: countPages(outDir), sourcesSeconds, buildSeconds, orgPages, finish, finishSeconds, log };
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
   } finally {
     release();
+  }
+}
+
+/**
+ * An internal site never goes where a public one is: not into the public default folder, nor over a folder that
+ * holds a public site (whose index.html has no internal banner).
+ */
+function assertInternalTarget(outDir: string): void {
+  if (outDir === DEFAULT_OUT_DIRS.public) throw new Error(`${outDir} is the public site's folder: build the internal site into another (the default is ${DEFAULT_OUT_DIRS.internal})`);
+  const index = path.join(outDir, "index.html");
+  if (fs.existsSync(index) && !fs.readFileSync(index, "utf8").includes(INTERNAL_BANNER)) {
+    throw new Error(`${outDir} holds a public site: build the internal site into a folder of its own (the default is ${DEFAULT_OUT_DIRS.internal})`);
   }
 }
 
@@ -233,6 +303,8 @@ export function prepareWorkDir(workDir: string, source: ReportsSource, project: 
   for (const file of fs.readdirSync(sourceDir)) {
     if (!/^connection(\..+)?\.yaml$/.test(file) && !(project.excludeSources ?? []).includes(path.basename(file, ".sql"))) fs.copyFileSync(path.join(sourceDir, file), path.join(target, file));
   }
+  // The layout marks every page of an internal site (banner, noindex) from this module.
+  fs.writeFileSync(path.join(workDir, AUDIENCE_MODULE), `export const audience = ${JSON.stringify(project.audience ?? "public")};\n`);
   const connection = source === "duckdb" ? "connection.yaml" : "connection.bigquery.yaml";
   fs.copyFileSync(path.join(sourceDir, connection), path.join(target, "connection.yaml"));
   for (const page of project.excludePages ?? []) {
@@ -279,12 +351,6 @@ function rewriteLinksForBasePath(dir: string, basePath: string, arePages: boolea
     }
     if (text !== original) fs.writeFileSync(file, text);
   }
-}
-
-/** The site path of a page file under pages/: "operations.md" → "/operations/", "index.md" → "/". */
-export function routeOf(page: string): string {
-  const route = page.replace(/\.md$/, "").replace(/(^|\/)index$/, "");
-  return route === "" ? "/" : `/${route}/`;
 }
 
 interface StepOptions {
@@ -351,7 +417,7 @@ function queryErrorContext(log: string): string {
   return picked.slice(0, 200).join("\n");
 }
 
-/** Replaces `to` with a copy of `from`, refusing to delete a folder that does not look like a built site. */
+/** Replaces `to` with `from` (moved), refusing to delete a folder that does not look like a built site. */
 function replaceDir(from: string, to: string): void {
   if (fs.existsSync(to)) {
     const entries = fs.readdirSync(to);
@@ -361,7 +427,7 @@ function replaceDir(from: string, to: string): void {
     fs.rmSync(to, { recursive: true, force: true });
   }
   fs.mkdirSync(path.dirname(to), { recursive: true });
-  fs.cpSync(from, to, { recursive: true });
+  fs.renameSync(from, to);
 }
 
 /** Number of HTML pages in a built site. */
@@ -371,4 +437,24 @@ export function countPages(dir: string): number {
     if (entry.isFile() && entry.name === "index.html") count++;
   }
   return count;
+}
+
+/** What a build printed at its end says: what was built, where, what was checked, and how to look at it. */
+export function describeBuild(result: BuildReportsResult, cwd: string = process.cwd()): string {
+  const rel = path.relative(cwd, result.outDir) || ".";
+  const { leakCheck, internalPages, precompress } = result.finish;
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  const lines = [
+    `Built the ${result.audience} site, ${result.pages} pages, into ${result.outDir} (extract ${result.sourcesSeconds.toFixed(1)} s, Evidence build ${result.buildSeconds.toFixed(1)} s, ${result.orgPages.pages} organisation pages ${result.orgPages.seconds.toFixed(1)} s, checks and compression ${result.finishSeconds.toFixed(1)} s).`,
+    leakCheck
+      ? `Leak check passed: ${leakCheck.files} files (${mb(leakCheck.bytes)}), parquet and Arrow decoded, hold no conversation ID or ASID of the data (${leakCheck.valuesLookedUp} values shaped like one looked up).`
+      : `Every one of its ${internalPages} pages says it holds transfer-level identifiers and carries noindex: do not publish it.`,
+    `Compressed ${precompress.files} files (${mb(precompress.bytes)}) to ${mb(precompress.gzipBytes)} gzip and ${mb(precompress.brotliBytes)} brotli, written beside them.`,
+    `The site is static files and needs a web server (opening index.html from disk does not work). To look at it:`,
+    `  npx gp2gp reports serve${result.outDir === DEFAULT_OUT_DIRS.public ? "" : ` --dir ${rel}`}`,
+    result.audience === "public"
+      ? "then open the address it prints. To publish, copy the folder to any static host (serve the .gz and .br files to browsers that accept them)."
+      : "then open the address it prints. The internal site is for service desks and system suppliers only: never copy it to a public host.",
+  ];
+  return `${lines.join("\n")}\n`;
 }

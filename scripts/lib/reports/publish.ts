@@ -10,9 +10,9 @@
  * overwritten), each built under the base path `/editions/<id>` with a manifest.json (what data and code it was built
  * from, and a row count and sha256 of each extract); a revision adds a "What changed" page against the previous one.
  * `<tree>/editions/index.html` lists every edition and `<tree>/index.html` opens the latest. The public tree
- * (default published/) leaves out the internal pages and sources of scripts/lib/reports/audience.ts, and is checked
- * for conversation IDs and ASIDs before it is moved into place; internal editions go to their own tree (default
- * published-internal/), so the two never mix.
+ * (default published/) leaves out the internal pages and sources of scripts/lib/reports/audience.ts, and its build
+ * passes the leak check (leak-check.ts) before it is moved into place; internal editions go to their own tree
+ * (default published-internal/), so the two never mix.
  */
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -23,8 +23,9 @@ import { Warehouse } from "../duckdb";
 import { enforcePublishGate, type GateResult } from "../gate";
 import { writeFileAtomically } from "../files";
 import { acquireLock } from "../lock";
-import { audienceSchema, INTERNAL_COLUMN, planAudience, type Audience, type AudiencePlan } from "./audience";
-import { buildReports, REPO_ROOT, REPORTS_DIR, SOURCE_NAME } from "./build";
+import { audienceSchema, planAudience, type Audience } from "./audience";
+import { buildReports } from "./build";
+import { REPO_ROOT, REPORTS_DIR, SOURCE_NAME } from "./project";
 
 export const DEFAULT_TREES: Record<Audience, string> = {
   public: path.join(REPO_ROOT, "published"),
@@ -180,17 +181,16 @@ export async function publishEdition(input: PublishOptions): Promise<PublishResu
         sourcesTimeoutSeconds: options.sourcesTimeoutSeconds,
         buildTimeoutSeconds: options.buildTimeoutSeconds,
         onOutput: input.onOutput,
-        project: { excludePages: plan.excludedPages, excludeSources: plan.excludedSources, basePath },
+        audience: options.audience,
+        project: { basePath },
         afterSources: async ({ workDir: work, dataDir }) => {
-          const extracts = readExtracts(dataDir, dataDir);
-          if (options.audience === "public") await assertPublicExtracts(database, plan, extracts.map((e) => ({ name: e.name, path: path.join(dataDir, e.file) })));
           if (previous) {
+            const extracts = readExtracts(dataDir, dataDir);
             const changes = await compareEditions(database, path.join(editionsDir, previous.edition), previous, dataDir, extracts, options.month);
             fs.writeFileSync(path.join(work, "pages", WHAT_CHANGED_PAGE), whatChangedMarkdown({ edition, previous, month: options.month, dataWatermark, changes }));
           }
         },
       });
-      if (options.audience === "public") await assertPublicSite(database, plan, staging, basePath);
       const manifest = editionManifestSchema.parse({
         edition,
         revision,
@@ -272,94 +272,6 @@ async function measureExtract(reader: Warehouse, file: string): Promise<{ rows: 
   const rows = Number(await reader.scalar<number>(`select count(*) from read_parquet(${literal(file)})`));
   const bytes = fs.readFileSync(file);
   return { rows, bytes: bytes.length, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
-}
-
-/** The conversation IDs (upper case) and ASIDs the warehouse knows, as a query. */
-async function sensitiveValuesQuery(warehouse: Warehouse): Promise<string> {
-  const parts = ["select distinct upper(conversation_id) as v from gp2gp_marts.transfers"];
-  for (const column of ["requesting_practice_asid", "sending_practice_asid"]) parts.push(`select distinct ${column} from gp2gp_marts.transfers`);
-  if (await warehouse.tableExists("gp2gp_staged", "stg_practice_asids")) parts.push("select distinct asid from gp2gp_staged.stg_practice_asids");
-  return parts.join(" union ");
-}
-
-/**
- * A public build's extracts: no internal source, no column named like a conversation ID or ASID, and no value that
- * is one of the warehouse's conversation IDs or ASIDs.
- */
-export async function assertPublicExtracts(database: string, plan: AudiencePlan, extracts: { name: string; path: string }[]): Promise<void> {
-  const problems: string[] = [];
-  for (const extract of extracts) {
-    if (plan.excludedSources.includes(extract.name)) problems.push(`${extract.name}: an internal source was extracted`);
-  }
-  const warehouse = await Warehouse.open(database, { readOnly: true });
-  try {
-    const sensitive = await sensitiveValuesQuery(warehouse);
-    for (const extract of extracts) problems.push(...(await parquetProblems(warehouse, sensitive, extract.path, extract.name)));
-  } finally {
-    warehouse.close();
-  }
-  if (problems.length > 0) throw new Error(`The public edition would publish transfer-level identifiers; nothing was written:\n  ${problems.join("\n  ")}`);
-}
-
-async function parquetProblems(warehouse: Warehouse, sensitive: string, file: string, label: string): Promise<string[]> {
-  const problems: string[] = [];
-  const columns = await warehouse.rows<{ column_name: string }>(`describe select * from read_parquet(${literal(file)})`);
-  for (const { column_name: column } of columns) {
-    if (INTERNAL_COLUMN.test(column)) problems.push(`${label}: column ${column} is named like a conversation ID or ASID`);
-  }
-  if (columns.length === 0) return problems;
-  // Every value of every column, as text, looked up in one pass.
-  const found = await warehouse.rows<{ column_name: string; value_count: number }>(
-    `select column_name, count(*) as value_count
-     from (unpivot (select columns(*)::varchar from read_parquet(${literal(file)})) on columns(*) into name column_name value v)
-     where upper(v) in (${sensitive})
-     group by column_name order by column_name`,
-  );
-  for (const row of found) problems.push(`${label}: column ${row.column_name} holds ${row.value_count} conversation ID(s) or ASID(s) from the warehouse`);
-  return problems;
-}
-
-/**
- * A built public site: no file holds a conversation ID or ASID the warehouse knows (text and binary files are read
- * for anything shaped like one, parquet files are decoded), and no page links to a page left out.
- */
-export async function assertPublicSite(database: string, plan: AudiencePlan, siteDir: string, basePath: string): Promise<void> {
-  const problems: string[] = [];
-  const candidates = new Map<string, string>();
-  // A link to the page itself (not to pages under its path), with the base path or without it.
-  const links = plan.excludedRoutes.flatMap((route) => [`"${basePath}${route}"`, `"${route}"`]);
-  const warehouse = await Warehouse.open(database, { readOnly: true });
-  try {
-    const sensitive = await sensitiveValuesQuery(warehouse);
-    for (const file of filesUnder(siteDir)) {
-      const relative = path.relative(siteDir, file);
-      if (file.endsWith(".parquet")) {
-        problems.push(...(await parquetProblems(warehouse, sensitive, file, relative)));
-        continue;
-      }
-      const text = fs.readFileSync(file, "latin1");
-      for (const match of text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9])[0-9]{12}(?![0-9])/gi)) {
-        if (!candidates.has(match[0].toUpperCase())) candidates.set(match[0].toUpperCase(), relative);
-      }
-      for (const link of links) if (text.includes(link)) problems.push(`${relative}: links to ${link.replace(/"/g, "")}, a page left out of the public site`);
-    }
-    const values = [...candidates.keys()];
-    for (let at = 0; at < values.length; at += 500) {
-      const chunk = values.slice(at, at + 500);
-      const found = await warehouse.rows<{ v: string }>(`select v from (${sensitive}) as sensitive where v in (${chunk.map(literal).join(", ")})`);
-      for (const { v } of found) problems.push(`${candidates.get(v)}: holds ${v}, a conversation ID or ASID from the warehouse`);
-    }
-  } finally {
-    warehouse.close();
-  }
-  if (problems.length > 0) throw new Error(`The public edition fails its checks; nothing was written:\n  ${problems.slice(0, 50).join("\n  ")}`);
-}
-
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 /** The page a revision adds, under pages/. */

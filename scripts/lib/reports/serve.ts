@@ -1,7 +1,9 @@
 /**
  * A small static file server for a built reports site (`gp2gp reports serve`, and the browser test): serves the
  * folder as the site's root, `/a/b/` as `/a/b/index.html`, redirects `/a/b` to `/a/b/` when that is a folder, and
- * nothing outside the folder.
+ * nothing outside the folder. A file with a precompressed variant beside it (`.br`, `.gz`, written by the build:
+ * precompress.ts) is answered with the variant the client accepts, brotli first, with Content-Encoding, the original
+ * file's Content-Type and `Vary: Accept-Encoding`; a client that accepts neither gets the file itself.
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -80,13 +82,19 @@ export async function serveStatic(options: ServeOptions): Promise<StaticServer> 
       else response.end("<!doctype html><title>Page not found</title><h1>Page not found</h1>");
       return;
     }
+    const variants = ENCODINGS.filter((encoding) => statOrNull(`${target}${encoding.suffix}`)?.isFile());
+    const accepted = acceptedEncodings(request.headers["accept-encoding"]);
+    const chosen = variants.find((encoding) => accepted.has(encoding.name));
+    const body = chosen ? `${target}${chosen.suffix}` : target;
     response.writeHead(200, {
       "content-type": TYPES[path.extname(target).toLowerCase()] ?? "application/octet-stream",
-      "content-length": stat.size,
+      "content-length": chosen ? statOrNull(body)!.size : stat.size,
       "cache-control": target.includes(`${path.sep}immutable${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
+      ...(chosen ? { "content-encoding": chosen.name } : {}),
+      ...(variants.length > 0 ? { vary: "Accept-Encoding" } : {}),
     });
     if (request.method === "HEAD") response.end();
-    else fs.createReadStream(target).pipe(response);
+    else fs.createReadStream(body).pipe(response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -103,6 +111,30 @@ export async function serveStatic(options: ServeOptions): Promise<StaticServer> 
         server.close(() => resolve());
       }),
   };
+}
+
+/** The precompressed variants a file may have beside it, in order of preference. */
+const ENCODINGS = [
+  { name: "br", suffix: ".br" },
+  { name: "gzip", suffix: ".gz" },
+] as const;
+
+/**
+ * The content codings of ours (br, gzip) that an Accept-Encoding header accepts: named with q > 0 (a coding named
+ * with q=0 is refused), or left unnamed under a `*` with q > 0.
+ */
+export function acceptedEncodings(header: string | string[] | undefined): Set<string> {
+  const named = new Map<string, boolean>();
+  let others = false;
+  for (const part of (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",")) {
+    const [name, ...parameters] = part.trim().toLowerCase().split(";").map((piece) => piece.trim());
+    if (!name) continue;
+    const q = parameters.map((parameter) => /^q\s*=\s*([0-9.]+)$/.exec(parameter)).find(Boolean);
+    const wanted = q ? Number(q[1]) > 0 : true;
+    if (name === "*") others = wanted;
+    else named.set(name === "x-gzip" ? "gzip" : name, wanted);
+  }
+  return new Set(ENCODINGS.map((e) => e.name).filter((name) => named.get(name) ?? others));
 }
 
 function statOrNull(file: string): fs.Stats | null {

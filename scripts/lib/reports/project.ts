@@ -1,0 +1,15 @@
+/**
+ * Where the Evidence reports project is, and names every reports module shares.
+ */
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
+/** The Evidence source every page reads (`gp2gp.<table>`), whichever engine it is extracted from. */
+export const SOURCE_NAME = "gp2gp";
+
+/** The site path of a page file under pages/: "operations.md" → "/operations/", "index.md" → "/". */
+export function routeOf(page: string): string {
+  const route = page.replace(/\.md$/, "").replace(/(^|\/)index$/, "");
+  return route === "" ? "/" : `/${route}/`;
+}
