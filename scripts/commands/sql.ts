@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { fileFormatOf, PrintFormat, renderRows, runAnalystQuery } from "../lib/analyst-query";
 import { addDatabaseOption, databasePath, lockWaitOf } from "../lib/engine-options";
 
-const number = new Intl.NumberFormat("en-GB");
+import { number } from "../lib/cli/format";
 
 export function registerSqlCommand(program: Command): void {
   addDatabaseOption(

@@ -2,7 +2,7 @@
  * Progress of a reports build step as the commands print it: one line rewritten in place on a terminal, otherwise a
  * line at each tenth of the way and at the end.
  */
-const number = new Intl.NumberFormat("en-GB");
+import { number } from "../cli/format";
 
 export function stepProgressPrinter(out: NodeJS.WriteStream = process.stdout, interactive = Boolean(out.isTTY) && !process.env.CI): (progress: { step: string; done: number; total: number }) => void {
   let lastTenth = -1;

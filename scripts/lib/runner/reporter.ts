@@ -6,7 +6,7 @@ import cliProgress from "cli-progress";
 import type { ActionOutcome, Reporter, RunSummary } from "./runner";
 import type { Action, Row } from "./types";
 
-const number = new Intl.NumberFormat("en-GB");
+import { number } from "../cli/format";
 /** Action names are cut to this width so the columns line up (built-in assertion names are long). */
 const NAME_WIDTH = 72;
 
