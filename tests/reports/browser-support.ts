@@ -95,8 +95,9 @@ export class SiteBrowser {
     page.on("pageerror", (error) => result.errors.push(error.message));
     const response = await page.goto(`${server.url}${this.basePath}${route}`, { waitUntil: "networkidle", timeout: 60_000 });
     expect(response?.status(), route).toBe(200);
-    // Controls respond only once the app has hydrated: the layout marks <html> when it has.
-    await page.locator("html[data-gp2gp-hydrated]").waitFor({ state: "attached", timeout: 60_000 });
+    // Controls respond only once the page's script has started: Evidence's layout marks <html> when the app has
+    // hydrated, a generated organisation page when its script is ready. Without JavaScript neither ever comes.
+    if (options.javaScriptEnabled ?? true) await page.locator("html[data-gp2gp-hydrated], html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: 60_000 });
     this.opened.push(result);
     return result;
   }
@@ -114,7 +115,7 @@ export class SiteBrowser {
 
   /** Rows of a query against the warehouse the site was built from. */
   async mart<T>(sql: string): Promise<T[]> {
-    const warehouse = await Warehouse.open(this.state.site.database);
+    const warehouse = await Warehouse.open(this.state.site.database, { readOnly: true });
     try {
       return await warehouse.rows<T & Record<string, unknown>>(sql);
     } finally {
@@ -124,17 +125,18 @@ export class SiteBrowser {
 }
 
 /**
- * Picks an option of an Evidence dropdown: a combobox opening a searchable list that renders only the options in
+ * Picks an option of an Evidence dropdown: a button opening a searchable list that renders only the options in
  * view, so the option is searched for first.
  */
 export async function choose(page: Page, dropdown: string, option: string): Promise<void> {
-  const combobox = page.getByRole("combobox", { name: dropdown, exact: true });
+  // The button's name is the title it shows, then the option chosen.
+  const button = page.getByRole("button", { name: new RegExp(`^${dropdown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`) });
   const search = page.locator("[data-cmdk-input]");
   // A dropdown whose options are still loading does not open: click again until its search box is there (each
   // attempt waits for the box; a slow machine only makes more attempts, up to a minute in all).
   const deadline = Date.now() + 60_000;
   for (;;) {
-    await combobox.click();
+    await button.click();
     const opened = await search
       .waitFor({ state: "visible", timeout: 3_000 })
       .then(() => true)

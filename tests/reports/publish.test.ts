@@ -282,7 +282,12 @@ describe("gp2gp reports publish", () => {
     }
     const lookup = warehouseIdentifiers(database);
     const plan = planAudience("public");
-    await expect(assertNoLeaks(dir, { lookup })).rejects.toThrow(/leak.parquet: holds [0-9A-F-]{36}, a conversation ID or ASID of the data \(column ref\)[\s\S]*asids.parquet: holds \d{12}/);
+    const leaks = await assertNoLeaks(dir, { lookup }).then(
+      () => "no error",
+      (error: unknown) => String(error),
+    );
+    expect(leaks).toMatch(/leak.parquet: holds [0-9A-F-]{36}, a conversation ID or ASID of the data \(column ref\)/);
+    expect(leaks).toMatch(/asids.parquet: holds \d{12}/);
     fs.rmSync(path.join(dir, "leak.parquet"));
     fs.rmSync(path.join(dir, "asids.parquet"));
     fs.writeFileSync(path.join(dir, "page", "index.html"), `<p>ref ${id.toLowerCase()}</p>`);
@@ -427,8 +432,7 @@ describe("gp2gp reports publish", () => {
     await screenshot(page, "operations-transfers-technical-failures");
 
     const chase = await one<{ n: number }>(
-      `select count(*) as n from gp2gp_marts.transfers_live
-       where is_open and age_hours < 336 and (breaks_core_ehr_sent_sla or breaks_integration_sla or breaks_activity_sla)`,
+      `select count(*) as n from gp2gp_marts.transfers_live where needs_action`,
     );
     const { page: chasePage } = await open("/operations/transfers/to-chase/");
     await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: 30_000 }).toBe(Number(chase.n));

@@ -10,6 +10,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { Warehouse } from "../duckdb";
 import { buildReports } from "../reports/build";
+import { REPORTS_DIR } from "../reports/project";
 import { ORG_ASSETS_FOLDER, ORG_PAGE_FOLDERS } from "../reports/org-pages";
 
 /** The reference: one ordered window pass over the staged messages (row number by conversation, in message order). */
@@ -68,7 +69,7 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
     result = await buildReports({
       database: options.database,
       outDir: path.join(options.dir, "reports-site"),
-      workDir: path.join(options.dir, "reports-work"),
+      workDir: path.join(REPORTS_DIR, ".work", "bench"),
       sourcesTimeoutSeconds: 1200,
       buildTimeoutSeconds: 3600,
       onPagesProgress: options.onProgress,

@@ -40,7 +40,7 @@ export interface BuildReportsOptions {
   /** Where the built site goes (replaced). Default DEFAULT_OUT_DIRS[audience]. */
   outDir?: string;
   source?: ReportsSource;
-  /** Working copy of the reports project; default reports/.work/build. */
+  /** Working copy of the reports project, under reports/; default reports/.work/build. */
   workDir?: string;
   /** Time limits in seconds. */
   sourcesTimeoutSeconds?: number;
@@ -104,6 +104,11 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
   const audience = options.audience ?? "public";
   const outDir = path.resolve(options.outDir ?? DEFAULT_OUT_DIRS[audience]);
   const workDir = path.resolve(options.workDir ?? path.join(REPORTS_DIR, ".work", "build"));
+  // Evidence's build resolves its packages from the working copy upwards: only under reports/ does it find the
+  // versions it was installed with (reports/node_modules) before the repository's own, which differ (@sveltejs/kit).
+  if (path.relative(REPORTS_DIR, workDir).startsWith("..") || path.isAbsolute(path.relative(REPORTS_DIR, workDir))) {
+    throw new Error(`The reports working copy ${workDir} must be under ${REPORTS_DIR}: from anywhere else Evidence's build loads the repository's @sveltejs/kit instead of its own and fails`);
+  }
   const database = path.resolve(options.database);
   const progress = options.onProgress ?? (() => undefined);
   if (source === "duckdb" && !fs.existsSync(database)) {
@@ -198,6 +203,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
       dataDir: path.join(workDir, EXTRACTS_DIR),
       siteDir: built,
       basePath,
+      audience,
       onProgress: (pagesDone) => options.onPagesProgress?.({ step: "organisation pages", ...pagesDone }),
     });
     const orgPages = { pages: org.pages.total, seconds: (Date.now() - orgStarted) / 1000 };

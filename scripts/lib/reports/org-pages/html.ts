@@ -3,6 +3,8 @@
  * banner, breadcrumbs, footer), names as the public site shows them, months, headline figures, controls, tables and
  * the chart. Every value written into HTML goes through `escapeHtml` (attributes and text alike).
  */
+import OUTCOME_COLOURS from "../../../../reports/components/outcome-colours.json";
+import type { Audience } from "../audience";
 import { orgPagesScript, type DecodedPageData, type MonthOption, type PageData, type PageState, type Table } from "./shared";
 
 export const escapeHtml = (value: unknown): string => orgPagesScript().escapeHtml(value);
@@ -18,6 +20,8 @@ export interface SiteFrame {
   /** "" or "/editions/2026-08". */
   base: string;
   assets: SiteAssets;
+  /** Who the site is for: an internal site's pages carry its banner and noindex, as the layout's do. */
+  audience: Audience;
   /** Whether the internal operations page is in this build. */
   hasOperations: boolean;
   /** "Data updated: …" line. */
@@ -86,7 +90,7 @@ function navigation(site: SiteFrame): { href: string; label: string }[] {
     { href: "/icbs/", label: "ICBs" },
     { href: "/regions/", label: "NHS England regions" },
     { href: "/search/", label: "Find a practice or area" },
-    ...(site.hasOperations ? [{ href: "/operations/", label: "Operations" }] : []),
+    ...(site.hasOperations ? [{ href: "/operations/", label: "Live transfers" }] : []),
     { href: "/data-quality/", label: "Data quality" },
     { href: "/data-dictionary/", label: "Data dictionary" },
     { href: "/definitions/", label: "Definitions" },
@@ -125,7 +129,7 @@ export function renderDocument(site: SiteFrame, page: PageFrame): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)} - GP2GP transfer insights</title>
 <meta name="description" content="${escapeHtml(page.description)}">
-<link rel="icon" href="${link("/favicon.ico")}" sizes="32x32">
+${site.audience === "internal" ? '<meta name="robots" content="noindex">\n' : ""}<link rel="icon" href="${link("/favicon.ico")}" sizes="32x32">
 <link rel="icon" href="${link("/icon.svg")}" type="image/svg+xml">
 <link rel="stylesheet" href="${link(site.assets.css)}">
 <script src="${link(site.assets.js)}" defer></script>
@@ -136,7 +140,11 @@ export function renderDocument(site: SiteFrame, page: PageFrame): string {
 <a class="gp2gp-service" href="${link("/")}">GP2GP transfer insights</a>
 <nav aria-label="Site"><ul>${nav}</ul></nav>
 </header>
-<p class="gp2gp-phase" role="note"><strong>Beta</strong> <span>Figures are built from the NHS Spine's GP2GP messages. Definitions and notes explain how each one is counted.</span></p>
+${
+  site.audience === "internal"
+    ? `<p class="gp2gp-internal" role="note" data-gp2gp-internal><strong>Internal</strong> <span>This site holds transfer-level identifiers (conversation IDs and ASIDs). It is for service desks and system suppliers: do not publish it or share it outside them.</span></p>\n`
+    : ""
+}<p class="gp2gp-phase" role="note"><strong>Beta</strong> <span>Figures are built from the NHS Spine's GP2GP messages. Definitions and notes explain how each one is counted.</span></p>
 <nav class="gp2gp-breadcrumbs" aria-label="Breadcrumb"><ol>${crumbs}</ol></nav>
 <main id="main" class="gp2gp-main">
 ${page.body}
@@ -152,7 +160,7 @@ ${freshness}
 <a href="${link("/regions/")}">Regions</a>
 <a href="${link("/search/")}">Find a practice or area</a>
 <a href="${link("/trends/")}">Trends</a>
-${site.hasOperations ? `<a href="${link("/operations/")}">Open transfers (operations)</a>` : ""}
+${site.hasOperations ? `<a href="${link("/operations/")}">Live transfers (operations)</a>` : ""}
 </nav>
 <p>Data from NHS Spine GP2GP messages. Do not include personal data if you contact the team about these figures.</p>
 </footer>
@@ -237,10 +245,11 @@ export interface BandMonth {
   notWithin8: number | null;
 }
 
+/** The chart's bands, coloured as the same outcomes are on every chart of the site. */
 const BANDS = [
-  { key: "within3", label: "Within 3 days", colour: "#007f3b" },
-  { key: "within8", label: "After 3, within 8 days", colour: "#41b6e6" },
-  { key: "notWithin8", label: "Not within 8 days", colour: "#d5281b" },
+  { key: "within3", label: "Within 3 days", colour: OUTCOME_COLOURS["Within 3 days"] },
+  { key: "within8", label: "After 3, within 8 days", colour: OUTCOME_COLOURS["After 3, within 8 days"] },
+  { key: "notWithin8", label: "Not within 8 days", colour: OUTCOME_COLOURS["Not within 8 days"] },
 ] as const;
 
 const SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -11,6 +11,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { breakdownAreas, indexAreas, renderAreaPage, type AreaLevel } from "./area-page";
+import type { Audience } from "../audience";
 import { loadOrgData, type OrgData } from "./data";
 import type { SiteAssets, SiteFrame } from "./html";
 import { renderPracticePage } from "./practice-page";
@@ -33,6 +34,8 @@ export interface GenerateOrgPagesOptions {
   siteDir: string;
   /** The path the site is served under ("" or "/editions/2026-08"). */
   basePath?: string;
+  /** Who the site is for (public by default). */
+  audience?: Audience;
   onProgress?: (progress: OrgPagesProgress) => void;
 }
 
@@ -48,6 +51,7 @@ export async function generateOrgPages(options: GenerateOrgPagesOptions): Promis
   const loaded = Date.now();
   const site: SiteFrame = {
     base: options.basePath ?? "",
+    audience: options.audience ?? "public",
     assets: writeAssets(options.siteDir),
     hasOperations: fs.existsSync(path.join(options.siteDir, "operations", "index.html")),
     freshness: data.freshness,
