@@ -12,6 +12,8 @@ import type { Page } from "playwright-core";
 import { asNumber, choose, describeInBrowser, headline } from "./browser-support";
 
 const headlineNumber = (page: Page, id: string) => () => headline(page, id).textContent().then(asNumber);
+/** The month the pages with a month open on: the latest whose figures are final. */
+const LATEST_FINAL_MONTH = "(select max(metric_month) from gp2gp_marts.national_metrics_monthly where is_final)";
 
 describeInBrowser("operations pages in a browser", (browser) => {
   const open = (route: string) => browser.open(route);
@@ -22,20 +24,24 @@ describeInBrowser("operations pages in a browser", (browser) => {
     return row as T;
   }
 
-  it("shows the supplier pathway outcomes of the latest month, and re-counts them at another cutoff", async () => {
+  it("shows the supplier pathway outcomes of the latest final month, and re-counts them at another cutoff", async () => {
     const at = (cutoff: number) =>
       one<{ transfers: number }>(
         `select sum(transfer_count) as transfers from gp2gp_marts.supplier_pathway_outcomes
-         where cutoff_days = ${cutoff} and date_trunc('month', request_date) = (select max(date_trunc('month', request_date)) from gp2gp_marts.supplier_pathway_outcomes)`,
+         where cutoff_days = ${cutoff} and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}`,
       );
     const { page } = await open("/operations/supplier-pathways/");
     await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(14)).transfers));
     const [top] = await browser.mart<{ requesting_supplier: string }>(
       `select requesting_supplier from gp2gp_marts.supplier_pathway_outcomes where cutoff_days = 14
-       and date_trunc('month', request_date) = (select max(date_trunc('month', request_date)) from gp2gp_marts.supplier_pathway_outcomes)
+       and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}
        group by requesting_supplier, sending_supplier order by sum(transfer_count) desc limit 1`,
     );
     await expect.poll(() => page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first().locator("td").first().textContent()).toContain(top!.requesting_supplier);
+    const { month } = await one<{ month: string }>(`select strftime(${LATEST_FINAL_MONTH}, '%B %Y') as month`);
+    const shown = await page.getByRole("button", { name: /^Month requested\b/ }).textContent();
+    expect(shown).toContain(month);
+    expect(shown).not.toContain("provisional");
     await screenshot(page, "operations-supplier-pathways");
     await choose(page, "Cutoff", "0 days (daily report)");
     await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(0)).transfers));
@@ -47,12 +53,19 @@ describeInBrowser("operations pages in a browser", (browser) => {
         `select count(*) filter (where is_alert) as alert_days, max(alert_threshold_percent) as threshold from gp2gp_marts.technical_failure_rate_daily
          where cutoff_days = ${cutoff} and requesting_supplier = 'All' and sending_supplier = 'All'`,
       );
-    const latest = await one<{ technical_failure_count: number }>(
+    // The headline day is the latest final day with enough transfers to alert on; a small warehouse may have none.
+    const [latest] = await browser.mart<{ technical_failure_count: number }>(
       `select technical_failure_count from gp2gp_marts.technical_failure_rate_daily
-       where cutoff_days = 0 and requesting_supplier = 'All' and sending_supplier = 'All' and is_final order by request_date desc limit 1`,
+       where cutoff_days = 0 and requesting_supplier = 'All' and sending_supplier = 'All' and is_final and transfer_count >= alert_min_daily_transfers
+       order by request_date desc limit 1`,
     );
     const { page } = await open("/operations/technical-failure-rate/");
-    await expect.poll(headlineNumber(page, "rate-latest-failures"), { timeout: 30_000 }).toBe(Number(latest.technical_failure_count));
+    if (latest) {
+      await expect.poll(headlineNumber(page, "rate-latest-failures"), { timeout: 30_000 }).toBe(Number(latest.technical_failure_count));
+    } else {
+      await expect.poll(() => page.locator("[data-no-alert-day]").textContent(), { timeout: 30_000 }).toMatch(/No final day of this pathway has \d+ transfers or more/);
+      expect(await headline(page, "rate-latest-failures").count()).toBe(0);
+    }
     const zero = await alerts(0);
     await expect.poll(headlineNumber(page, "rate-alert-days")).toBe(Number(zero.alert_days));
     await expect.poll(() => page.locator("[data-alert-settings]").textContent()).toContain(`threshold ${Number(zero.threshold)}%`);
@@ -61,7 +74,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await expect.poll(headlineNumber(page, "rate-alert-days"), { timeout: 30_000 }).toBe(Number((await alerts(2)).alert_days));
   });
 
-  it("shows the transfers of the latest day hour by hour", async () => {
+  it("shows the transfers of the latest day hour by hour, every hour of it, an hour without transfers as zero", async () => {
     const day = await one<{ transfers: number; technical: number }>(
       `select sum(transfer_count) as transfers, sum(technical_failure_count) as technical from gp2gp_marts.transfers_by_hour
        where cutoff_days = 0 and cast(request_hour as date) = (select max(cast(request_hour as date)) from gp2gp_marts.transfers_by_hour)`,
@@ -69,13 +82,17 @@ describeInBrowser("operations pages in a browser", (browser) => {
     const { page } = await open("/operations/transfers-by-hour/");
     await expect.poll(headlineNumber(page, "hour-transfers"), { timeout: 30_000 }).toBe(Number(day.transfers));
     await expect.poll(headlineNumber(page, "hour-technical-failures")).toBe(Number(day.technical));
+    // (Evidence renders a second copy of the table for printing: the first is the one on screen.)
+    const rows = page.locator("figure", { hasText: "Table 2:" }).locator("table").first().locator("tr:has(td)");
+    await expect.poll(() => rows.count()).toBe(24);
+    expect(await rows.first().locator("td").first().textContent()).toMatch(/ 00:00\s*$/);
     await screenshot(page, "operations-transfers-by-hour");
   });
 
   it("shows the error codes with their meanings", async () => {
     const code = await one<{ error_code: number; description: string; transfers: number }>(
       `select error_code, description, transfer_count as transfers from gp2gp_marts.error_code_summary
-       where cutoff_days = 14 and request_month = (select max(request_month) from gp2gp_marts.error_code_summary) and description is not null
+       where cutoff_days = 14 and request_month = ${LATEST_FINAL_MONTH} and description is not null
        order by transfer_count desc, error_code limit 1`,
     );
     const { page } = await open("/operations/error-codes/");
@@ -85,10 +102,10 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await screenshot(page, "operations-error-codes");
   });
 
-  it("shows integration times with records integrated late and never integrated", async () => {
+  it("shows integration times of the latest final month with records integrated late and never integrated", async () => {
     const month = await one<{ late: number; never: number }>(
       `select sum(integrated_late_count) as late, sum(not_integrated_within_14_days_count) as never from gp2gp_marts.sicbl_integration_times
-       where cutoff_days = 14 and request_month = (select max(request_month) from gp2gp_marts.sicbl_integration_times)`,
+       where cutoff_days = 14 and request_month = ${LATEST_FINAL_MONTH}`,
     );
     const { page } = await open("/operations/integration-times/");
     await expect.poll(headlineNumber(page, "integrated-late"), { timeout: 30_000 }).toBe(Number(month.late));
