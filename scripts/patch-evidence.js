@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Makes the Evidence reports build and run with no internet access (run on `npm install`, as the root postinstall).
+ * Makes the Evidence reports build and run with no internet access, and fixes two accessibility faults of its components (run on `npm install`, as the root postinstall).
  *
  * Evidence (@evidence-dev/universal-sql 3.0.1) writes and reads its data extracts with DuckDB-WASM's parquet
  * extension, which DuckDB-WASM downloads from extensions.duckdb.org at run time: offline, `evidence sources` hangs
@@ -20,6 +20,10 @@
  *   cli.js                       `npx --workspaces=false vite …`: npx would otherwise run vite in reports/, not in
  *                                .evidence/template, and the build finds no project
  *   template/tailwind.config.cjs the hoisted component library is Tailwind content too (else pages have no styles)
+ *
+ * Two more, in @evidence-dev/core-components 5.4.2, fix what axe-core finds against WCAG 2.2 AA (see
+ * ACCESSIBILITY_PATCHES): an input's button no longer claims the combobox role without its required attributes, and
+ * a table that scrolls sideways can be reached with the keyboard.
  *
  * Each edit replaces an exact piece of the shipped code. When an upgrade has moved that code, the script stops with
  * a non-zero exit, naming the file and the code it expected, rather than leaving a build that hangs offline.
@@ -270,10 +274,47 @@ const TAILWIND_PATCH = {
   ],
 };
 
+/**
+ * Two accessibility fixes in @evidence-dev/core-components 5.4.2 (axe-core, WCAG 2.2 AA, in the reports browser tests):
+ *
+ *   Dropdown.svelte      the button opening an input's list had role="combobox" without the aria-controls that role
+ *                        requires; it is a button opening a dialog (aria-haspopup="dialog", set by its builder), named
+ *                        by the title and choice it shows rather than by an aria-label holding the title alone
+ *   _DataTable.svelte    a table wider than the page scrolls inside its box, which the keyboard could not reach: the
+ *                        box is focusable and named
+ */
+/** @type {FilePatch[]} */
+const ACCESSIBILITY_PATCHES = [
+  {
+    file: "dist/atoms/inputs/dropdown/Dropdown.svelte",
+    edits: [
+      {
+        find: '\t\t\t\t\t\tvariant="outline"\n\t\t\t\t\t\trole="combobox"\n',
+        replace: `\t\t\t\t\t\tvariant="outline"\n\t\t\t\t\t\tdata-gp2gp-patch="${MARKER}: a button opening a dialog, not a combobox"\n`,
+      },
+      {
+        // The button shows its title and the option chosen: that text is its name (WCAG 2.5.3, label in name).
+        find: "\t\t\t\t\t\taria-label={title ?? formatTitle(name)}\n",
+        replace: "\t\t\t\t\t\taria-label={title ? undefined : formatTitle(name)}\n",
+      },
+    ],
+  },
+  {
+    file: "dist/unsorted/viz/table/_DataTable.svelte",
+    edits: [
+      {
+        find: '<div class="scrollbox pretty-scrollbar" style:background-color={$backgroundColorStore}>',
+        replace: `<div class="scrollbox pretty-scrollbar" style:background-color={$backgroundColorStore} tabindex="0" role="region" aria-label="Table (scrolls sideways when wider than the page)" data-gp2gp-patch="${MARKER}: the keyboard reaches a table that scrolls">`,
+      },
+    ],
+  },
+];
+
 /** @type {Record<string, { version: string, patches: FilePatch[] }>} */
 const PACKAGES = {
   "@evidence-dev/universal-sql": { version: "3.0.1", patches: PATCHES },
   "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH] },
+  "@evidence-dev/core-components": { version: "5.4.2", patches: ACCESSIBILITY_PATCHES },
 };
 
 /** Every installed copy of a package reachable from the repository root and the reports package. */
