@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { REPORTS_DIR } from "../../scripts/lib/reports/build";
 import { serveStatic, type StaticServer } from "../../scripts/lib/reports/serve";
@@ -114,7 +115,7 @@ export class SiteBrowser {
 
   /** Rows of a query against the warehouse the site was built from. */
   async mart<T>(sql: string): Promise<T[]> {
-    const warehouse = await Warehouse.open(this.state.site.database);
+    const warehouse = await Warehouse.open(this.state.site.database, { datasets });
     try {
       return await warehouse.rows<T & Record<string, unknown>>(sql);
     } finally {

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import type { SqlType } from "../../includes/engine";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { planAudience } from "../../scripts/lib/reports/audience";
@@ -65,7 +66,7 @@ describe("gp2gp reports build", () => {
     for (const page of indexes) {
       expect(fs.existsSync(path.join(site.siteDir, page, "index.html")), `/${page}`).toBe(true);
     }
-    const warehouse = await Warehouse.open(site.database);
+    const warehouse = await Warehouse.open(site.database, { datasets });
     const codes = async (column: string, mart: string) =>
       (await warehouse.rows<{ code: string }>(`select distinct ${column} as code from gp2gp_marts.${mart} order by 1`)).map((row) => row.code);
     let practices: string[];
@@ -132,7 +133,7 @@ describe("gp2gp reports build", () => {
   it("generates the organisation pages as static HTML with their figures, one shared stylesheet and script", async () => {
     expect(site.orgPages).toBeGreaterThan(SITE_DATA.practices / 2);
     const [practice] = await (async () => {
-      const warehouse = await Warehouse.open(site.database);
+      const warehouse = await Warehouse.open(site.database, { datasets });
       try {
         return await warehouse.rows<{ ods: string; requested: number }>(
           "select practice_ods_code as ods, requested_count as requested from gp2gp_marts.practice_metrics_monthly where is_final and metric_month = date '2026-08-01' order by 1 limit 1",
@@ -152,7 +153,7 @@ describe("gp2gp reports build", () => {
   });
 
   it("runs the same source queries on BigQuery: they type-check with ZetaSQL against the marts' columns", async () => {
-    const warehouse = await Warehouse.open(site.database);
+    const warehouse = await Warehouse.open(site.database, { datasets });
     const catalog = new Catalog("gp2gp-insights");
     try {
       const columns = await warehouse.rows<{ table_name: string; column_name: string; data_type: string }>(
