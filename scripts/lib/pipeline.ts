@@ -6,7 +6,7 @@ import { firstBuildBatchesFor } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { compileProject, CompiledGraph } from "./compile";
 import { LockWait, Warehouse, withWarehouse } from "./duckdb";
-import { contextOf, projectContext } from "./project-context";
+import { contextOf } from "./project-context";
 import { DuckDBExecutor } from "./runner/duckdb";
 import { buildActions, selectActions, Selection } from "./runner/graph";
 import { ConsoleReporter } from "./runner/reporter";
@@ -52,8 +52,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
   };
   if (options.warehouse) return run(options.warehouse);
-  const { datasets } = options.graph ? contextOf(options.graph) : projectContext({ engine: "duckdb", vars: options.vars });
-  return withWarehouse(options.database, "gp2gp run", run, { lockWait: options.lockWait, datasets });
+  // No schemas are created on opening: the executor creates those of the actions it runs (DuckDBExecutor.prepare),
+  // whose datasets are the compiled graph's.
+  return withWarehouse(options.database, "gp2gp run", run, { lockWait: options.lockWait });
 }
 
 /**
