@@ -3,6 +3,7 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.datasets = exports.vars = exports.KNOWN_VARS = exports.varsSchema = exports.MAX_FIRST_BUILD_BATCHES = exports.UNSIZED_FIRST_BUILD_BATCHES = exports.FIRST_BUILD_BATCH_ROWS = void 0;
 exports.firstBuildBatchesFor = firstBuildBatchesFor;
 exports.parseVars = parseVars;
+exports.datasetsOf = datasetsOf;
 /**
  * The project's compile-time variables (`vars:` in workflow_settings.yaml, overridden by `--vars=k=v`), validated
  * with zod. A bad value stops the compile with a message that names the variable.
@@ -148,10 +149,9 @@ function compileVars() {
 }
 /** The vars of the current compile (or the defaults with engine duckdb when imported outside Dataform). */
 exports.vars = parseVars(compileVars());
-/** Dataset (schema) of each layer. */
-exports.datasets = {
-    raw: exports.vars.raw_dataset,
-    staged: exports.vars.staged_dataset,
-    correlated: exports.vars.correlated_dataset,
-    marts: exports.vars.marts_dataset,
-};
+/** The dataset (schema) of each layer under `vars`. */
+function datasetsOf(vars) {
+    return { raw: vars.raw_dataset, staged: vars.staged_dataset, correlated: vars.correlated_dataset, marts: vars.marts_dataset };
+}
+/** Dataset (schema) of each layer of the current compile. */
+exports.datasets = datasetsOf(exports.vars);

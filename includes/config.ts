@@ -156,10 +156,18 @@ function compileVars(): Record<string, unknown> {
 /** The vars of the current compile (or the defaults with engine duckdb when imported outside Dataform). */
 export const vars: ProjectVars = parseVars(compileVars());
 
-/** Dataset (schema) of each layer. */
-export const datasets = {
-  raw: vars.raw_dataset,
-  staged: vars.staged_dataset,
-  correlated: vars.correlated_dataset,
-  marts: vars.marts_dataset,
-} as const;
+/** The dataset (schema) of each layer. */
+export interface Datasets {
+  readonly raw: string;
+  readonly staged: string;
+  readonly correlated: string;
+  readonly marts: string;
+}
+
+/** The dataset (schema) of each layer under `vars`. */
+export function datasetsOf(vars: ProjectVars): Datasets {
+  return { raw: vars.raw_dataset, staged: vars.staged_dataset, correlated: vars.correlated_dataset, marts: vars.marts_dataset };
+}
+
+/** Dataset (schema) of each layer of the current compile. */
+export const datasets: Datasets = datasetsOf(vars);

@@ -9,6 +9,7 @@ import { benchClassify, type BenchFigures } from "../lib/bench/classify";
 import { machine } from "../lib/bench/machine";
 import { benchSuite, SCALES, type PhaseFigures, type Scale } from "../lib/bench/suite";
 import { number } from "../lib/cli/format";
+import { projectContext } from "../lib/project-context";
 import { formatRows } from "../lib/runner/reporter";
 import { benchReports } from "../lib/bench/reports";
 import { stepProgressPrinter } from "../lib/reports/progress";
@@ -42,7 +43,7 @@ export function registerBenchCommands(program: Command): void {
     .option("--json <file>", "also write the figures as JSON to this file")
     .action(async (options) => {
       fs.mkdirSync(options.dir, { recursive: true });
-      const figures = await benchClassify({ ...options, onProgress: (text) => process.stdout.write(text) });
+      const figures = await benchClassify({ ...options, context: projectContext({ engine: "duckdb" }), onProgress: (text) => process.stdout.write(text) });
       printFigures(figures);
       const json = options.json ?? path.join(options.dir, "classify.json");
       fs.writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
@@ -97,6 +98,7 @@ function registerBenchSuiteCommand(bench: Command): void {
       const write = (phases: PhaseFigures[], checks: Record<string, boolean>) =>
         fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
       const { phases, checks } = await benchSuite({
+        context: projectContext({ engine: "duckdb" }),
         scales,
         practices: Number(options.practices),
         seed: Number(options.seed),

@@ -4,7 +4,7 @@
  * the DuckDB warehouse (read-only). The rules are in scripts/lib/export/metrics.ts.
  */
 import { Command } from "commander";
-import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
+import { addDatabaseOption, databasePath, parseVarsOption, projectContextOf } from "../lib/engine-options";
 import { enforcePublishGate, reportGateFailure } from "../lib/gate";
 import { Warehouse } from "../lib/duckdb";
 import { exportMetrics } from "../lib/export/metrics";
@@ -26,14 +26,15 @@ export function registerExportMetricsCommand(program: Command): Command {
     .option("--months <n>", "number of metric months (the practice file has one entry per month, latest first)", "6")
     .requiredOption("--out <dir>", "folder to write the two files into (created if missing)")
     .option("--require-final", "refuse to write when a metric month is provisional or has no transfers")
-    .option("--vars <k=v,...>", "compile vars for the publish gate, e.g. gate_min_national_transfers=1000,gate_max_practices_without_sicbl=5 on the demo warehouse")
+    .option("--vars <k=v,...>", "vars for the publish gate and the marts dataset, e.g. gate_min_national_transfers=1000,gate_max_practices_without_sicbl=5 on the demo warehouse")
     .option("--skip-gate", "do not check the publish gate (ad hoc files that are not published; a warning is printed)")
     .action(async (options: { database?: string; anchor: string; months: string; out: string; requireFinal?: boolean; vars?: string; skipGate?: boolean }) => {
+      const { datasets } = projectContextOf({ vars: options.vars });
       const warehouse = await Warehouse.open(databasePath(options), { readOnly: true });
       try {
         const gate = await enforcePublishGate(warehouse, { vars: parseVarsOption(options.vars), skipGate: options.skipGate });
         if (gate === "skipped") process.stderr.write("warning: publish gate skipped (--skip-gate): these files are not for publication.\n");
-        const result = await exportMetrics({ warehouse, anchor: options.anchor, months: options.months, outDir: options.out, requireFinal: options.requireFinal });
+        const result = await exportMetrics({ warehouse, marts: datasets.marts, anchor: options.anchor, months: options.months, outDir: options.out, requireFinal: options.requireFinal });
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         if (result.exclusions.droppedWithoutSicbl.length > 0) {
           process.stderr.write(

@@ -4,11 +4,11 @@
  */
 import path from "node:path";
 import { Command } from "commander";
-import { datasets } from "../../includes/config";
 import type { CompiledGraph } from "../lib/compile";
 import { Warehouse } from "../lib/duckdb";
 import { writeFileAtomically } from "../lib/files";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
+import { contextOf, projectContext } from "../lib/project-context";
 import {
   checkWindowFits,
   parseReportName,
@@ -34,7 +34,7 @@ export interface ExportReportOptions {
   readonly end: string;
   readonly cutoff: string | number;
   readonly outDir: string;
-  /** Compile vars for the publish gate (e.g. gate_min_national_transfers). */
+  /** Vars for the publish gate (e.g. gate_min_national_transfers) and the marts dataset read (marts_dataset). */
   readonly vars?: Record<string, string>;
   /** Skip the publish gate: for ad hoc reports that are not published. */
   readonly skipGate?: boolean;
@@ -58,6 +58,7 @@ export async function exportReport(warehouse: Warehouse, options: ExportReportOp
   const report = REPORTS[name];
   const window = parseWindow(options.start, options.end, options.cutoff);
   checkWindowFits(report, window);
+  const { datasets } = options.graph ? contextOf(options.graph) : projectContext({ engine: "duckdb", vars: options.vars });
   for (const table of ["transfers", report.mart]) {
     if (!(await warehouse.tableExists(datasets.marts, table))) {
       throw new Error(`${datasets.marts}.${table} is not in ${warehouse.path}: run the graph first (gp2gp run, or npm start).`);
@@ -70,11 +71,11 @@ export async function exportReport(warehouse: Warehouse, options: ExportReportOp
 
   const gate = await enforcePublishGate(warehouse, { vars: options.vars, graph: options.graph, skipGate: options.skipGate });
 
-  const queried = await warehouse.rows(report.query(window));
+  const queried = await warehouse.rows(report.query(window, datasets.marts));
   const rows = report.build(queried);
   const file = path.resolve(options.outDir, reportFileName(name, window));
   writeFileAtomically(file, renderCsv(report.headers, rows));
-  const totals = windowTotalsRow.parse((await warehouse.rows(windowTotalsQuery(window)))[0]);
+  const totals = windowTotalsRow.parse((await warehouse.rows(windowTotalsQuery(window, datasets.marts)))[0]);
   return { file, rows: rows.length, provisionalTransfers: report.provisional(queried), totals, gate };
 }
 
@@ -110,7 +111,7 @@ export function registerExportReportCommand(program: Command): Command {
     .requiredOption("--end <YYYY-MM-DD>", "first day NOT reported (exclusive, as upstream END_DATETIME); the file name shows end - 1 day")
     .requiredOption("--cutoff <days>", "classification cutoff in days (one of the cutoff_days var, by default 0, 2 or 14)")
     .requiredOption("--out <dir>", "folder for the CSV (created when missing); the file is written atomically")
-    .option("--vars <k=v,...>", "compile vars for the publish gate, e.g. gate_min_national_transfers=100,gate_max_practices_without_sicbl=5 on the demo warehouse")
+    .option("--vars <k=v,...>", "vars for the publish gate and the marts dataset, e.g. gate_min_national_transfers=100,gate_max_practices_without_sicbl=5 on the demo warehouse")
     .option("--skip-gate", "do not check the publish gate (ad hoc reports that are not published; a warning is printed)")
     .addHelpText("after", HELP)
     .action(async (name: string, options) => {

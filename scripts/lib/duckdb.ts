@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { datasets } from "../../includes/config";
+import type { Datasets } from "../../includes/config";
 import { helpersFor } from "../../includes/engine";
 import { accessErrorCode, fileAccessMessage } from "./files";
 import { acquireLock, commandLineOf, liveWriter, readLock, shorten } from "./lock";
@@ -48,6 +48,8 @@ export interface OpenOptions {
    */
   sandboxed?: boolean;
   lockWait?: LockWait;
+  /** Read-write opens: the layer schemas to create when they do not exist (the command's project context). */
+  datasets?: Datasets;
 }
 
 /** Seconds a writer (`gp2gp run`, `load`, `start`) waits for the warehouse unless --lock-wait or GP2GP_LOCK_WAIT_SECONDS says otherwise. */
@@ -163,7 +165,7 @@ export class Warehouse {
   ) {}
 
   /**
-   * Opens (creating if needed) the database file, sets UTC and creates the layer schemas. While another process has
+   * Opens (creating if needed) the database file, sets UTC and creates the schemas of `datasets`. While another process has
    * the file open in a conflicting mode (DuckDB allows one writer or any number of readers), retries with backoff for
    * up to `lockWait.seconds`, reporting each wait through `lockWait.onWait`, then fails naming the file and the holder.
    */
@@ -205,8 +207,8 @@ export class Warehouse {
       await connection.run("set lock_configuration = true");
     }
     const warehouse = new Warehouse(resolved, instance, connection);
-    if (!options.readOnly) {
-      for (const schema of Object.values(datasets)) await connection.run(`create schema if not exists "${schema}"`);
+    if (!options.readOnly && options.datasets) {
+      for (const schema of Object.values(options.datasets)) await connection.run(`create schema if not exists ${quoteIdent(schema)}`);
     }
     return warehouse;
   }
@@ -257,15 +259,22 @@ export class Warehouse {
   }
 }
 
+export interface WithWarehouseOptions {
+  /** How long to wait while readers have the file open (default: fail at once). */
+  lockWait?: LockWait;
+  /** The layer schemas to create when they do not exist. */
+  datasets?: Datasets;
+}
+
 /**
  * For the commands that write the warehouse: takes the writers' lock (scripts/lib/lock.ts: a second writer is
- * refused at once, naming the holder), opens the file (waiting up to `lockWait` while readers have it open), runs
- * `body`, closes and releases whatever happens.
+ * refused at once, naming the holder), opens the file (waiting up to `lockWait` while readers have it open, creating
+ * the schemas of `datasets`), runs `body`, closes and releases whatever happens.
  */
-export async function withWarehouse<T>(database: string, command: string, body: (warehouse: Warehouse) => Promise<T>, lockWait?: LockWait): Promise<T> {
+export async function withWarehouse<T>(database: string, command: string, body: (warehouse: Warehouse) => Promise<T>, options: WithWarehouseOptions = {}): Promise<T> {
   const release = acquireLock(database, command);
   try {
-    const warehouse = await Warehouse.open(database, { lockWait });
+    const warehouse = await Warehouse.open(database, { lockWait: options.lockWait, datasets: options.datasets });
     try {
       return await body(warehouse);
     } finally {

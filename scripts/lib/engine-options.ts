@@ -7,13 +7,17 @@ import { z } from "zod";
 import type { Engine } from "../../includes/engine";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./load/spine";
 import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabasePath } from "./duckdb";
+import { projectContext, ProjectContext } from "./project-context";
 
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
 export function addEngineOptions(command: Command): Command {
-  return command
-    .addOption(new Option("--engine <engine>", "warehouse engine").choices(["duckdb", "bigquery"]).env("GP2GP_ENGINE").default("duckdb"))
-    .option("--vars <k=v,...>", "compile vars merged over workflow_settings.yaml (cutoffs as 0;2;14)");
+  return addVarsOption(command.addOption(new Option("--engine <engine>", "warehouse engine").choices(["duckdb", "bigquery"]).env("GP2GP_ENGINE").default("duckdb")));
+}
+
+/** `--vars`, for the commands that compile the graph or read the datasets it names (e.g. marts_dataset). */
+export function addVarsOption(command: Command): Command {
+  return command.option("--vars <k=v,...>", "compile vars merged over workflow_settings.yaml (cutoffs as 0;2;14)");
 }
 
 export function addDatabaseOption(command: Command): Command {
@@ -70,4 +74,9 @@ export function parseVarsOption(value?: string): Record<string, string> {
 
 export function engineOf(options: { engine?: string }): Engine {
   return engineSchema.parse(options.engine ?? "duckdb");
+}
+
+/** The project context of a command's --engine (default duckdb) and --vars: workflow_settings.yaml's vars under --vars. */
+export function projectContextOf(options: { engine?: string; vars?: string }): ProjectContext {
+  return projectContext({ engine: engineOf(options), vars: parseVarsOption(options.vars) });
 }

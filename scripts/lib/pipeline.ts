@@ -2,10 +2,11 @@
  * Compile → select → execute: the one path every command that runs the graph takes (run, start, bench, tests).
  */
 import fs from "node:fs";
-import { datasets, firstBuildBatchesFor } from "../../includes/config";
+import { firstBuildBatchesFor } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { compileProject, CompiledGraph } from "./compile";
 import { LockWait, Warehouse, withWarehouse } from "./duckdb";
+import { contextOf } from "./project-context";
 import { DuckDBExecutor } from "./runner/duckdb";
 import { buildActions, selectActions, Selection } from "./runner/graph";
 import { ConsoleReporter } from "./runner/reporter";
@@ -51,7 +52,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
   };
   if (options.warehouse) return run(options.warehouse);
-  return withWarehouse(options.database, "gp2gp run", run, options.lockWait);
+  // No schemas are created on opening: the executor creates those of the actions it runs (DuckDBExecutor.prepare),
+  // whose datasets are the compiled graph's.
+  return withWarehouse(options.database, "gp2gp run", run, { lockWait: options.lockWait });
 }
 
 /**
@@ -64,7 +67,7 @@ export async function compileForWarehouse(warehouse: Warehouse, vars: Record<str
   const graph = await compileProject({ engine: "duckdb", vars });
   if (graph.projectConfig.vars?.first_build_batches !== "auto") return graph;
   if (!fullRefresh && (await allExist(warehouse, graph.tables.filter((t) => t.type === "incremental").map((t) => t.target)))) return graph;
-  const batches = firstBuildBatchesFor(await spineRows(warehouse));
+  const batches = firstBuildBatchesFor(await spineRows(warehouse, contextOf(graph).datasets.raw));
   return compileProject({ engine: "duckdb", vars: { ...vars, first_build_batches: String(batches) } });
 }
 
@@ -76,10 +79,10 @@ async function allExist(warehouse: Warehouse, targets: readonly { schema: string
 }
 
 /** Rows in the raw Spine table (0 before the first load creates it). */
-async function spineRows(warehouse: Warehouse): Promise<number> {
-  const table = `"${datasets.raw}".spine_messages`;
+async function spineRows(warehouse: Warehouse, raw: string): Promise<number> {
+  const table = `"${raw}".spine_messages`;
   const exists = await warehouse.scalar<number>(
-    `select count(*) from information_schema.tables where table_schema = '${datasets.raw}' and table_name = 'spine_messages'`,
+    `select count(*) from information_schema.tables where table_schema = '${raw}' and table_name = 'spine_messages'`,
   );
   return Number(exists) > 0 ? Number(await warehouse.scalar<number>(`select count(*) from ${table}`)) : 0;
 }

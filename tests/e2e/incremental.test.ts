@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { generate } from "../../scripts/lib/generate";
 import { loadOds } from "../../scripts/lib/load/ods";
@@ -26,8 +27,8 @@ let days: string[];
 async function loadReference(warehouse: Warehouse, dir: string): Promise<void> {
   const reference = path.join(dir, "reference");
   const files = fs.readdirSync(reference).sort();
-  await loadOds(warehouse, files.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)));
-  await loadGeography(warehouse, files.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)));
+  await loadOds(warehouse, files.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)), { raw: datasets.raw });
+  await loadGeography(warehouse, files.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), { raw: datasets.raw });
 }
 
 beforeAll(async () => {
@@ -37,22 +38,22 @@ beforeAll(async () => {
   days = fs.readdirSync(spine).sort().map((f) => path.join(spine, f));
   expect(days).toHaveLength(20);
 
-  daily = await Warehouse.open(path.join(dir, "daily.duckdb"));
+  daily = await Warehouse.open(path.join(dir, "daily.duckdb"), { datasets });
   await loadReference(daily, path.join(dir, "data"));
   for (const day of days) {
-    await loadSpine(daily, [day]);
+    await loadSpine(daily, [day], { raw: datasets.raw });
     await runGraph(daily, { selection: { includeTests: false } });
   }
 
-  full = await Warehouse.open(path.join(dir, "full.duckdb"));
+  full = await Warehouse.open(path.join(dir, "full.duckdb"), { datasets });
   await loadReference(full, path.join(dir, "data"));
-  await loadSpine(full, days);
+  await loadSpine(full, days, { raw: datasets.raw });
   await runGraph(full, { selection: { includeTests: false } });
 
   unbatchedGraph = await compileProject({ engine: "duckdb", vars: { first_build_batches: "1" } });
-  unbatched = await Warehouse.open(path.join(dir, "unbatched.duckdb"));
+  unbatched = await Warehouse.open(path.join(dir, "unbatched.duckdb"), { datasets });
   await loadReference(unbatched, path.join(dir, "data"));
-  await loadSpine(unbatched, days);
+  await loadSpine(unbatched, days, { raw: datasets.raw });
   await runGraph(unbatched, { selection: { includeTests: false }, graph: unbatchedGraph });
 }, 400_000);
 

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { registerExportMetricsCommand } from "../../scripts/commands/export-metrics";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import {
@@ -107,7 +108,7 @@ beforeAll(async () => {
   }
   await runMetricGraph(warehouse);
   out = tempDir("metrics-export-out");
-  result = await exportMetrics({ warehouse, anchor: "2020-02-10", months: 3, outDir: out, generatedAtMicros: GENERATED });
+  result = await exportMetrics({ marts: datasets.marts, warehouse, anchor: "2020-02-10", months: 3, outDir: out, generatedAtMicros: GENERATED });
 
   empty = await openTestWarehouse("metrics-export-empty");
   await runMetricGraph(empty);
@@ -222,7 +223,7 @@ describe("practice file (G1-G6)", () => {
 
   it("G5: no transfers → practices: [], sicbls: [] (and a national month of zeros and nulls, N6)", async () => {
     const dir = tempDir("metrics-export-empty-out");
-    const none = await exportMetrics({ warehouse: empty, anchor: "2020-02-01", months: 6, outDir: dir, generatedAtMicros: GENERATED });
+    const none = await exportMetrics({ marts: datasets.marts, warehouse: empty, anchor: "2020-02-01", months: 6, outDir: dir, generatedAtMicros: GENERATED });
     expect(none.practiceDocument).toEqual({ generatedOn: "2020-02-24T16:51:21.353977+00:00", practices: [], sicbls: [] });
     const zero = { transferCount: 0, transferPercentage: null };
     expect(none.nationalDocument.metrics).toEqual([
@@ -230,11 +231,11 @@ describe("practice file (G1-G6)", () => {
     ]);
     expect(none.warnings[0]).toMatch(/2020-01 has no transfers/);
     expect(fs.readFileSync(path.join(dir, "2020-1-practiceMetrics.json"), "utf8")).toBe('{"generatedOn": "2020-02-24T16:51:21.353977+00:00", "practices": [], "sicbls": []}');
-    await expect(exportMetrics({ warehouse: empty, anchor: "2020-02-01", months: 6, outDir: dir, requireFinal: true })).rejects.toThrow(/--require-final/);
+    await expect(exportMetrics({ marts: datasets.marts, warehouse: empty, anchor: "2020-02-01", months: 6, outDir: dir, requireFinal: true })).rejects.toThrow(/--require-final/);
   });
 
   it("G6: anchor 2021-07, 3 months → metrics for months 6, 5, 4 of 2021", async () => {
-    const g6 = await exportMetrics({ warehouse, anchor: "2021-07-15", months: 3, outDir: tempDir("metrics-export-g6"), generatedAtMicros: GENERATED });
+    const g6 = await exportMetrics({ marts: datasets.marts, warehouse, anchor: "2021-07-15", months: 3, outDir: tempDir("metrics-export-g6"), generatedAtMicros: GENERATED });
     expect(g6.practiceDocument.practices.map((p) => [p.odsCode, p.metrics.map((m) => `${m.year}-${m.month}`)])).toEqual([["Z1111", ["2021-6", "2021-5", "2021-4"]]]);
     expect(g6.practiceDocument.practices[0]!.metrics[1]!.requestedTransfers.requestedCount).toBe(1);
     expect(g6.warnings.join("\n")).toMatch(/2021-05 is provisional/);

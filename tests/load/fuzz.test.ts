@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { generate } from "../../scripts/lib/generate";
 import { Random } from "../../scripts/lib/generate/random";
@@ -38,10 +39,10 @@ beforeAll(async () => {
   await generate({ outDir: data, start: START, days: 2, practices: 8, seed: 11 });
   const reference = path.join(data, "reference");
   const files = fs.readdirSync(reference).sort();
-  warehouse = await Warehouse.open(path.join(dir, "fuzz.duckdb"));
-  await loadOds(warehouse, files.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)));
-  await loadGeography(warehouse, files.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)));
-  await loadSpine(warehouse, [path.join(data, "spine", `${START}_spine_messages.csv.gz`)]);
+  warehouse = await Warehouse.open(path.join(dir, "fuzz.duckdb"), { datasets });
+  await loadOds(warehouse, files.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)), { raw: datasets.raw });
+  await loadGeography(warehouse, files.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), { raw: datasets.raw });
+  await loadSpine(warehouse, [path.join(data, "spine", `${START}_spine_messages.csv.gz`)], { raw: datasets.raw });
   day2 = zlib.gunzipSync(fs.readFileSync(path.join(data, "spine", `${DAY2}_spine_messages.csv.gz`)));
 }, 180_000);
 
@@ -145,7 +146,7 @@ describe("Spine loader fuzz", () => {
       const what = `mutation ${i} (${changes.join("; ")})`;
 
       const before = await rawState();
-      const loaded = await loadSpine(warehouse, [file]).then(
+      const loaded = await loadSpine(warehouse, [file], { raw: datasets.raw }).then(
         (summary) => summary.files[0],
         (error: unknown) => error,
       );
@@ -176,7 +177,7 @@ describe("Spine loader fuzz", () => {
     const file = path.join(dir, "times", `${DAY2}_spine_messages.csv`);
     fs.mkdirSync(path.dirname(file));
     fs.writeFileSync(file, `${lines.join("\n")}\n`);
-    const [result] = (await loadSpine(warehouse, [file])).files;
+    const [result] = (await loadSpine(warehouse, [file], { raw: datasets.raw })).files;
     expect(result).toMatchObject({ rows: lines.length - 1, rejected: 2 });
     expect(result.rejections).toEqual([
       `${DAY2}_spine_messages.csv row ${lines.length - 2}: _time "9999-12-31T23:59:59.000+0000" is more than 1 day outside the file's day, ${DAY2} (the time tolerance)`,

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { loadSpine } from "../../scripts/lib/load/spine";
 import { SPINE_HEADER, testWarehouse, type TestWarehouse } from "./support";
 
@@ -57,7 +58,7 @@ it("loads 1,000,000 gzip rows with memory growth under 400 MB", async () => {
   const started = process.hrtime.bigint();
   let summary;
   try {
-    summary = await loadSpine(t.warehouse, [file]);
+    summary = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
   } finally {
     clearInterval(sampler);
   }

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { datasets } from "../../includes/config";
 import { helpersFor } from "../../includes/engine";
 import { LoadError } from "../../scripts/lib/load/common";
 import { loadLog } from "../../scripts/lib/load/load-log";
@@ -29,7 +30,7 @@ async function nothingLoaded(): Promise<void> {
 describe("loadSpine", () => {
   it("keeps every field as text with source file, row and load id", async () => {
     const file = t.file(DAY, spineCsv([spineLine({}, 1), spineLine({ interactionID: ACK, messageRef: "GUID-1", jdiEvent: "23", messageSender: "000000000042" }, 2)]));
-    const summary = await loadSpine(t.warehouse, [file]);
+    const summary = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
     expect(summary.files).toMatchObject([{ file: DAY, status: "loaded", rows: 2, loaded: 2, rejected: 0, rejections: [] }]);
     expect(summary.totals).toMatchObject({ files: 1, loadedFiles: 1, rows: 2, loaded: 2, rejected: 0 });
     const rows = await t.raw("spine_messages");
@@ -48,7 +49,7 @@ describe("loadSpine", () => {
       source_row: 2,
       load_id: 1,
     });
-    const [log] = await loadLog(t.warehouse);
+    const [log] = await loadLog(t.warehouse, datasets.raw);
     expect(log).toMatchObject({ load_id: 1, source_kind: "spine", file_name: DAY, file_path: path.resolve(file), size_bytes: fs.statSync(file).size, row_count: 2, loaded_count: 2, rejected_count: 0, reference_month: null, replaced_by_load_id: null });
     expect(log.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -70,7 +71,7 @@ describe("loadSpine", () => {
       spineLine({ _time: "2024-03-04 10:00:13 BST", jdiEvent: "12" }, 13),
     ];
     const file = t.file(DAY, spineCsv(lines));
-    const summary = await loadSpine(t.warehouse, [file]);
+    const summary = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ rows: 13, loaded: 3, rejected: 10 });
     expect(summary.files[0].rejections).toEqual([
       `${DAY} row 2: _time "yesterday" is not a valid Spine time (e.g. 2019-07-01T09:10:00.334+0000 or 2019-07-01 10:10:00.334 BST)`,
@@ -98,7 +99,7 @@ describe("loadSpine", () => {
     expect(rejected[8]).toMatchObject({ reason: "the row has a quote inside an unquoted field" });
     expect(rejected[9]).toMatchObject({ reason: "_time is empty", guid: "GUID-11", raw_line: null });
     expect((await t.raw("spine_messages")).map((r) => r.source_row)).toEqual([1, 12, 13]);
-    const [log] = await loadLog(t.warehouse);
+    const [log] = await loadLog(t.warehouse, datasets.raw);
     expect(log).toMatchObject({ row_count: 13, loaded_count: 3, rejected_count: 10 });
   });
 
@@ -109,7 +110,7 @@ describe("loadSpine", () => {
       "b/2024-03-05_spine_messages.csv",
       "conversationID,_time,GUID,interactionID,messageSender,messageRecipient,messageRef,jdiEvent,unknownExtra\nC2,2024-03-05T11:00:00.000+0000,G2,I,,NotProvided,,,x\n",
     );
-    await loadSpine(t.warehouse, [reordered, withoutSystems]);
+    await loadSpine(t.warehouse, [reordered, withoutSystems], { raw: datasets.raw });
     const rows = await t.raw("spine_messages", "source_file");
     expect(rows).toMatchObject([
       { conversation_id: "C1", guid: "G1", interaction_id: ACK, message_sender: "000000000001", message_recipient: "000000000002", message_ref: "NotProvided", jdi_event: "NONE", to_system: "", from_system: "" },
@@ -120,7 +121,7 @@ describe("loadSpine", () => {
   it("accepts the P1 time forms, which the staged parser reads as the same instant", async () => {
     const forms = ["2019-07-01T09:10:00.334+0000", "2019-07-01 09:10:00.334 UTC", "2019-07-01 10:10:00.334 BST"];
     const file = t.file("2019-07-01_spine_messages.csv", spineCsv(forms.map((time, i) => spineLine({ _time: time }, i + 1))));
-    const summary = await loadSpine(t.warehouse, [file]);
+    const summary = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ loaded: 3, rejected: 0 });
     const parsed = await t.warehouse.rows(`select ${helpersFor("duckdb").parseSpineTime("message_time")} as at from gp2gp_raw.spine_messages order by source_row`);
     expect(parsed.map((r) => r.at)).toEqual(Array(3).fill("2019-07-01T09:10:00.334Z"));
@@ -134,7 +135,7 @@ describe("loadSpine", () => {
       t.file("2024-03-03_spine_messages.csv", content("2024-03-03"), { gzip: true }),
       t.file("2024-03-05_spine_messages.csv.gz", content("2024-03-05")),
     ];
-    const summary = await loadSpine(t.warehouse, files);
+    const summary = await loadSpine(t.warehouse, files, { raw: datasets.raw });
     expect(summary.files.map((f) => [f.status, f.loaded])).toEqual(Array(4).fill(["loaded", 2]));
     const perFile = await t.warehouse.rows(`select source_file, list(guid order by source_row) as guids from gp2gp_raw.spine_messages group by 1 order by 1`);
     expect(perFile.map((r) => r.guids)).toEqual(Array(4).fill(["GUID-1", "GUID-2"]));
@@ -144,7 +145,7 @@ describe("loadSpine", () => {
     const content =
       `\uFEFF${SPINE_HEADER}\r\n${spineLine({ fromSystem: '"Vision, ""INPS"""' }, 1)}\r\n\r\n${spineLine({ toSystem: '"Multi, field"' }, 2)}\r\n` +
       `${spineLine({ toSystem: "bare\rcr", fromSystem: " spaced é " }, 3)}\n${spineLine({ toSystem: '""', fromSystem: '"\r"' }, 4)}`;
-    const summary = await loadSpine(t.warehouse, [t.file(DAY, content)]);
+    const summary = await loadSpine(t.warehouse, [t.file(DAY, content)], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ rows: 4, loaded: 4 });
     const rows = await t.raw("spine_messages");
     expect(rows.map((r) => [r.source_row, r.message_time, r.from_system, r.to_system])).toEqual([
@@ -158,7 +159,7 @@ describe("loadSpine", () => {
   it("rejects every line from an unclosed quote to the end of the file, each with its reason, so that no line is lost", async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => spineLine({}, i + 1));
     lines[2899] = spineLine({ toSystem: '"unclosed' }, 2900);
-    const summary = await loadSpine(t.warehouse, [t.file(DAY, spineCsv(lines))]);
+    const summary = await loadSpine(t.warehouse, [t.file(DAY, spineCsv(lines))], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ rows: 3000, loaded: 2899, rejected: 101 });
     const rejected = await t.raw<{ source_row: number; reason: string; raw_line: string }>("spine_messages_rejected");
     expect(rejected.map((r) => r.source_row)).toEqual(Array.from({ length: 101 }, (_, i) => 2900 + i));
@@ -168,11 +169,11 @@ describe("loadSpine", () => {
       raw_line: lines[2900],
     });
     expect(rejected.at(-1)!.raw_line).toBe(lines[2999]);
-    expect((await loadLog(t.warehouse))[0]).toMatchObject({ row_count: 3000, loaded_count: 2899, rejected_count: 101 });
+    expect((await loadLog(t.warehouse, datasets.raw))[0]).toMatchObject({ row_count: 3000, loaded_count: 2899, rejected_count: 101 });
 
     // A quoted field holding a line break is two lines: a Spine field never holds one.
     const multiLine = spineCsv([spineLine({}, 1), spineLine({ toSystem: '"Multi\nline"' }, 2), spineLine({}, 3)]);
-    const second = await loadSpine(t.warehouse, [t.file("2024-03-04_spine_messages.csv.gz", multiLine, { gzip: true })]);
+    const second = await loadSpine(t.warehouse, [t.file("2024-03-04_spine_messages.csv.gz", multiLine, { gzip: true })], { raw: datasets.raw });
     expect(second.files[0]).toMatchObject({ status: "replaced", rows: 4, loaded: 1, rejected: 3 });
   });
 
@@ -191,7 +192,7 @@ describe("loadSpine", () => {
     const plain = t.file("a/2024-03-04_spine_messages.csv.gz", spineCsv(lines), { gzip: true });
     const quoted = t.file("b/2024-03-04_spine_messages.csv", spineCsv(lines.map((line) => line.replace(",EMIS,", ',"EMIS",'))));
     for (const file of [plain, quoted]) {
-      const summary = await loadSpine(t.warehouse, [file]);
+      const summary = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
       expect(summary.files[0]).toMatchObject({ rows: 8, loaded: 4, rejected: 4 });
       const rejected = await t.raw<{ source_row: number; field: string; reason: string }>("spine_messages_rejected");
       expect(rejected.map((r) => [r.source_row, r.field])).toEqual([
@@ -204,10 +205,10 @@ describe("loadSpine", () => {
       expect(rejected[3].reason).toBe(`_time "1900-01-01T00:00:00.000+0000" is before 2010-01-01, earlier than any GP2GP message`);
     }
     const wider = t.file("c/2024-03-04_spine_messages.csv", spineCsv(lines.slice(0, 5)));
-    expect((await loadSpine(t.warehouse, [wider], { timeToleranceDays: 0.5 })).files[0]).toMatchObject({ loaded: 1, rejected: 4 });
+    expect((await loadSpine(t.warehouse, [wider], { raw: datasets.raw, timeToleranceDays: 0.5 })).files[0]).toMatchObject({ loaded: 1, rejected: 4 });
     expect((await t.raw<{ reason: string }>("spine_messages_rejected"))[0].reason).toMatch(/is more than 0.5 days outside the file's day/);
-    await expect(loadSpine(t.warehouse, [wider], { timeToleranceDays: -1 })).rejects.toThrow("the time tolerance must be a number of days from 0 to 366 (got -1)");
-    await expect(loadSpine(t.warehouse, [t.file("spine_messages.csv", spineCsv(lines))])).rejects.toThrow(/spine_messages\.csv is not named YYYY-MM-DD_spine_messages\.csv\[\.gz\]/);
+    await expect(loadSpine(t.warehouse, [wider], { raw: datasets.raw, timeToleranceDays: -1 })).rejects.toThrow("the time tolerance must be a number of days from 0 to 366 (got -1)");
+    await expect(loadSpine(t.warehouse, [t.file("spine_messages.csv", spineCsv(lines))], { raw: datasets.raw })).rejects.toThrow(/spine_messages\.csv is not named YYYY-MM-DD_spine_messages\.csv\[\.gz\]/);
   });
 
   it("rejects blank and whitespace-only IDs and malformed ASIDs", async () => {
@@ -221,7 +222,7 @@ describe("loadSpine", () => {
       spineLine({ messageSender: "0001234567890" }, 7),
       spineLine({ conversationID: " CONV-8 " }, 8),
     ];
-    const summary = await loadSpine(t.warehouse, [t.file(DAY, spineCsv(lines))]);
+    const summary = await loadSpine(t.warehouse, [t.file(DAY, spineCsv(lines))], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ loaded: 3, rejected: 5 });
     expect(summary.files[0].rejections).toEqual([
       `${DAY} row 1: conversationID is only whitespace`,
@@ -235,17 +236,17 @@ describe("loadSpine", () => {
 
   it("never loads a day twice: another file for a loaded day replaces it, and rows already loaded from another day are rejected", async () => {
     const day4 = spineCsv([spineLine({}, 1), spineLine({}, 2), spineLine({ _time: "2024-03-05T00:00:01.000+0000" }, 3)]);
-    await loadSpine(t.warehouse, [t.file(DAY, day4)]);
+    await loadSpine(t.warehouse, [t.file(DAY, day4)], { raw: datasets.raw });
     // The same export under another name: the same day, identical, so skipped.
     const copy = t.file("2024-03-04_copy_spine_messages.csv", day4);
-    expect((await loadSpine(t.warehouse, [copy])).files[0]).toMatchObject({ status: "skipped", loadId: 1 });
+    expect((await loadSpine(t.warehouse, [copy], { raw: datasets.raw })).files[0]).toMatchObject({ status: "skipped", loadId: 1 });
     // Changed, it replaces the day's load.
     fs.appendFileSync(copy, `${spineLine({}, 4)}\n`);
-    expect((await loadSpine(t.warehouse, [copy])).files[0]).toMatchObject({ status: "replaced", loaded: 4 });
+    expect((await loadSpine(t.warehouse, [copy], { raw: datasets.raw })).files[0]).toMatchObject({ status: "replaced", loaded: 4 });
     expect(await t.count("spine_messages")).toBe(4);
     // The same export renamed to the next day: its times are within the tolerance, its rows loaded already.
     const renamed = t.file("2024-03-05_spine_messages.csv", `${day4}${spineLine({ _time: "2024-03-05T10:00:00.000+0000" }, 5)}\n`);
-    const summary = await loadSpine(t.warehouse, [renamed]);
+    const summary = await loadSpine(t.warehouse, [renamed], { raw: datasets.raw });
     expect(summary.files[0]).toMatchObject({ status: "loaded", rows: 4, loaded: 1, rejected: 3 });
     expect(summary.files[0].rejections[0]).toBe(
       "2024-03-05_spine_messages.csv row 1: the row repeats row 1 of 2024-03-04_copy_spine_messages.csv, loaded already (same conversationID, GUID, interactionID and _time)",
@@ -256,15 +257,15 @@ describe("loadSpine", () => {
 
   it("skips a file loaded before unchanged, and a changed file of the same name replaces its rows", async () => {
     const file = t.file(DAY, spineCsv([spineLine({}, 1), spineLine({ jdiEvent: "BAD" }, 2)]));
-    await loadSpine(t.warehouse, [file]);
-    const again = await loadSpine(t.warehouse, [file]);
+    await loadSpine(t.warehouse, [file], { raw: datasets.raw });
+    const again = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
     expect(again.files[0]).toMatchObject({ status: "skipped", loadId: 1, rows: 0, loaded: 0, rejected: 0 });
     expect(await t.count("spine_messages")).toBe(1);
     expect(await t.count("spine_messages_rejected")).toBe(1);
     expect(await t.count("load_log")).toBe(1);
 
     fs.writeFileSync(file, spineCsv([spineLine({}, 1), spineLine({}, 2), spineLine({}, 3)]));
-    const replaced = await loadSpine(t.warehouse, [file]);
+    const replaced = await loadSpine(t.warehouse, [file], { raw: datasets.raw });
     expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 2, rows: 3, loaded: 3, rejected: 0 });
     expect((await t.raw("spine_messages")).map((r) => [r.load_id, r.source_row])).toEqual([
       [2, 1],
@@ -272,7 +273,7 @@ describe("loadSpine", () => {
       [2, 3],
     ]);
     expect(await t.count("spine_messages_rejected")).toBe(0);
-    const log = await loadLog(t.warehouse);
+    const log = await loadLog(t.warehouse, datasets.raw);
     expect(log.map((l) => [l.load_id, l.replaced_by_load_id])).toEqual([
       [1, 2],
       [2, null],
@@ -280,7 +281,7 @@ describe("loadSpine", () => {
 
     // The gzip copy of the same day's export is the same export: it replaces rather than duplicates.
     const gz = t.file(`${DAY}.gz`, spineCsv([spineLine({}, 1)]), { gzip: true });
-    expect((await loadSpine(t.warehouse, [gz])).files[0].status).toBe("replaced");
+    expect((await loadSpine(t.warehouse, [gz], { raw: datasets.raw })).files[0].status).toBe("replaced");
     expect(await t.count("spine_messages")).toBe(1);
   });
 
@@ -289,40 +290,40 @@ describe("loadSpine", () => {
     t.file("in/2024-03-01_spine_messages.csv", spineCsv([spineLine({}, 1)]));
     t.file("in/notes.txt", "not an export");
     t.file("in/asidLookup.csv", "ASID,NACS\n1,A\n");
-    const summary = await loadSpine(t.warehouse, [path.join(t.dir, "in")]);
+    const summary = await loadSpine(t.warehouse, [path.join(t.dir, "in")], { raw: datasets.raw });
     expect(summary.files.map((f) => f.file)).toEqual(["2024-03-01_spine_messages.csv", "2024-03-02_spine_messages.csv.gz"]);
     fs.mkdirSync(path.join(t.dir, "empty"));
-    await expect(loadSpine(t.warehouse, [path.join(t.dir, "empty")])).rejects.toThrow(/holds no \*_spine_messages\.csv/);
-    await expect(loadSpine(t.warehouse, [path.join(t.dir, "missing.csv")])).rejects.toThrow(/missing\.csv does not exist/);
+    await expect(loadSpine(t.warehouse, [path.join(t.dir, "empty")], { raw: datasets.raw })).rejects.toThrow(/holds no \*_spine_messages\.csv/);
+    await expect(loadSpine(t.warehouse, [path.join(t.dir, "missing.csv")], { raw: datasets.raw })).rejects.toThrow(/missing\.csv does not exist/);
   });
 
   it("refuses a file that is not a Spine export, loading nothing from any of the inputs", async () => {
     const good = t.file("2024-03-01_spine_messages.csv", spineCsv([spineLine()]));
     const wrongHeader = t.file("2024-03-02_spine_messages.csv", "ASID,NACS,OrgName\n1,A,B\n");
-    await expect(loadSpine(t.warehouse, [good, wrongHeader])).rejects.toThrow(
+    await expect(loadSpine(t.warehouse, [good, wrongHeader], { raw: datasets.raw })).rejects.toThrow(
       `${wrongHeader} is not a Spine message export: its header lacks _time, conversationID, GUID, interactionID, messageSender, messageRecipient, messageRef, jdiEvent (header: ASID, NACS, OrgName)`,
     );
     await nothingLoaded();
     const missingOne = t.file("2024-03-03_spine_messages.csv", spineCsv([spineLine()], SPINE_HEADER.replace("GUID", "Guid")));
-    await expect(loadSpine(t.warehouse, [missingOne])).rejects.toThrow(/its header lacks GUID \(header: /);
+    await expect(loadSpine(t.warehouse, [missingOne], { raw: datasets.raw })).rejects.toThrow(/its header lacks GUID \(header: /);
     const twice = t.file("2024-03-04_spine_messages.csv", spineCsv([`${spineLine()},x`], `${SPINE_HEADER},GUID`));
-    await expect(loadSpine(t.warehouse, [twice])).rejects.toThrow(/names "GUID" more than once/);
+    await expect(loadSpine(t.warehouse, [twice], { raw: datasets.raw })).rejects.toThrow(/names "GUID" more than once/);
     await nothingLoaded();
   });
 
   it("refuses binary, empty and header-only files", async () => {
     const png = t.file("a/2024-03-01_spine_messages.csv", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
-    await expect(loadSpine(t.warehouse, [png])).rejects.toThrow(`${png} is not a text file`);
+    await expect(loadSpine(t.warehouse, [png], { raw: datasets.raw })).rejects.toThrow(`${png} is not a text file`);
     const latin1 = t.file("b/2024-03-01_spine_messages.csv", Buffer.from("_time,conversationID\n\xe9\xff\xfe,x\n", "latin1"));
-    await expect(loadSpine(t.warehouse, [latin1])).rejects.toThrow(LoadError);
+    await expect(loadSpine(t.warehouse, [latin1], { raw: datasets.raw })).rejects.toThrow(LoadError);
     const empty = t.file("c/2024-03-01_spine_messages.csv", "");
-    await expect(loadSpine(t.warehouse, [empty])).rejects.toThrow(`${empty} is empty`);
+    await expect(loadSpine(t.warehouse, [empty], { raw: datasets.raw })).rejects.toThrow(`${empty} is empty`);
     const emptyGzip = t.file("d/2024-03-01_spine_messages.csv.gz", "", { gzip: true });
-    await expect(loadSpine(t.warehouse, [emptyGzip])).rejects.toThrow(`${emptyGzip} is empty`);
+    await expect(loadSpine(t.warehouse, [emptyGzip], { raw: datasets.raw })).rejects.toThrow(`${emptyGzip} is empty`);
     const headerOnly = t.file("e/2024-03-01_spine_messages.csv", `${SPINE_HEADER}\n\n`);
-    await expect(loadSpine(t.warehouse, [headerOnly])).rejects.toThrow(`${headerOnly} has a header but no data rows`);
+    await expect(loadSpine(t.warehouse, [headerOnly], { raw: datasets.raw })).rejects.toThrow(`${headerOnly} has a header but no data rows`);
     const truncated = t.file("f/2024-03-01_spine_messages.csv.gz", zlibTruncated(spineCsv(Array.from({ length: 2000 }, (_, i) => spineLine({}, i)))));
-    await expect(loadSpine(t.warehouse, [truncated])).rejects.toThrow(`${truncated} is not a valid gzip file`);
+    await expect(loadSpine(t.warehouse, [truncated], { raw: datasets.raw })).rejects.toThrow(`${truncated} is not a valid gzip file`);
     await nothingLoaded();
   });
 
@@ -333,18 +334,18 @@ describe("loadSpine", () => {
       if (sql.includes("insert into") && sql.includes("spine_messages_rejected")) throw new Error("disk full");
       return run(sql, ...(rest as []));
     });
-    await expect(loadSpine(t.warehouse, [file])).rejects.toThrow("disk full");
+    await expect(loadSpine(t.warehouse, [file], { raw: datasets.raw })).rejects.toThrow("disk full");
     spy.mockRestore();
     await nothingLoaded();
-    expect((await loadSpine(t.warehouse, [file])).files[0]).toMatchObject({ status: "loaded", loaded: 1, rejected: 1 });
+    expect((await loadSpine(t.warehouse, [file], { raw: datasets.raw })).files[0]).toMatchObject({ status: "loaded", loaded: 1, rejected: 1 });
   });
 
   it("loads files in turn: a later file that fails leaves the earlier ones loaded", async () => {
     const first = t.file("in/2024-03-01_spine_messages.csv", spineCsv([spineLine({}, 1), spineLine({ jdiEvent: "BAD" }, 2)].map((l) => onDay(l, "2024-03-01"))));
     const second = t.file("in/2024-03-02_spine_messages.csv.gz", spineCsv([spineLine({}, 3), spineLine({}, 4), spineLine({}, 5)].map((l) => onDay(l, "2024-03-02"))), { gzip: true });
     const broken = t.file("in/2024-03-03_spine_messages.csv.gz", zlibTruncated(spineCsv(Array.from({ length: 2000 }, (_, i) => spineLine({}, i)))));
-    await expect(loadSpine(t.warehouse, [first, second, broken])).rejects.toThrow(`${broken} is not a valid gzip file`);
-    expect((await loadLog(t.warehouse)).map((l) => [l.file_name, l.row_count, l.loaded_count, l.rejected_count])).toEqual([
+    await expect(loadSpine(t.warehouse, [first, second, broken], { raw: datasets.raw })).rejects.toThrow(`${broken} is not a valid gzip file`);
+    expect((await loadLog(t.warehouse, datasets.raw)).map((l) => [l.file_name, l.row_count, l.loaded_count, l.rejected_count])).toEqual([
       ["2024-03-01_spine_messages.csv", 2, 1, 1],
       ["2024-03-02_spine_messages.csv.gz", 3, 3, 0],
     ]);
@@ -355,7 +356,7 @@ describe("loadSpine", () => {
       ["2024-03-02_spine_messages.csv.gz", 3],
     ]);
     fs.rmSync(broken);
-    const again = await loadSpine(t.warehouse, [path.join(t.dir, "in")]);
+    const again = await loadSpine(t.warehouse, [path.join(t.dir, "in")], { raw: datasets.raw });
     expect(again.files.map((f) => f.status)).toEqual(["skipped", "skipped"]);
   });
 
@@ -378,7 +379,7 @@ describe("loadSpine", () => {
     const ways: string[] = [];
     for (const file of files) {
       statements.length = 0;
-      await loadSpine(t.warehouse, [file]);
+      await loadSpine(t.warehouse, [file], { raw: datasets.raw });
       const valid = statements.filter((sql) => /insert into \S*spine_messages"? \(/.test(sql));
       ways.push(valid.map((sql) => (sql.includes("row_number() over ()") ? "direct" : "normalised")).join(" then "));
     }
@@ -396,7 +397,7 @@ describe("loadSpine", () => {
     expect(await rowsOf("spine_messages_rejected", 2)).toEqual(rejected);
     expect((await rowsOf("spine_messages", 3)).length).toBe(3000 - 11 - 1);
     expect((await rowsOf("spine_messages_rejected", 3)).map((r) => [r.source_row, r.reason])).toContainEqual([2001, "the row has 5 fields, expected 10 as in the header"]);
-    expect((await loadLog(t.warehouse)).map((l) => [l.row_count, l.loaded_count, l.rejected_count])).toEqual([
+    expect((await loadLog(t.warehouse, datasets.raw)).map((l) => [l.row_count, l.loaded_count, l.rejected_count])).toEqual([
       [3000, 2989, 11],
       [3000, 2989, 11],
       [3000, 2988, 12],
@@ -406,7 +407,7 @@ describe("loadSpine", () => {
   it("reports progress in stored bytes and rows", async () => {
     const file = t.file(`${DAY}.gz`, spineCsv(Array.from({ length: 120_000 }, (_, i) => spineLine({}, i + 1))), { gzip: true });
     const seen: { rowsRead: number; bytesRead: number; totalBytes: number }[] = [];
-    await loadSpine(t.warehouse, [file], { onProgress: (p) => seen.push(p) });
+    await loadSpine(t.warehouse, [file], { raw: datasets.raw, onProgress: (p) => seen.push(p) });
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.at(-1)).toEqual({ file: `${DAY}.gz`, rowsRead: 120_000, bytesRead: fs.statSync(file).size, totalBytes: fs.statSync(file).size });
   });

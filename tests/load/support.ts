@@ -21,7 +21,7 @@ export interface TestWarehouse {
 
 export async function testWarehouse(prefix: string): Promise<TestWarehouse> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gp2gp-load-${prefix}-`));
-  const warehouse = await Warehouse.open(path.join(dir, "test.duckdb"));
+  const warehouse = await Warehouse.open(path.join(dir, "test.duckdb"), { datasets });
   const where = (condition?: string) => (condition ? ` where ${condition}` : "");
   return {
     warehouse,

@@ -12,6 +12,7 @@ import zlib from "node:zlib";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { buildReports, DEFAULT_OUT_DIRS } from "../../scripts/lib/reports/build";
 import { assertInternalPages, finishSite } from "../../scripts/lib/reports/finish";
@@ -131,7 +132,7 @@ describe("the leak check", () => {
   it("looks values up in a DuckDB warehouse's transfers and ASIDs", async () => {
     const dir = tempDir("gp2gp-warehouse-");
     const database = path.join(dir, "w.duckdb");
-    const warehouse = await Warehouse.open(database);
+    const warehouse = await Warehouse.open(database, { datasets });
     try {
       await warehouse.run(`create table gp2gp_marts.transfers as select '${CONVERSATION}' as conversation_id, '${ASID}' as requesting_practice_asid, null::varchar as sending_practice_asid`);
       await warehouse.run(`create table gp2gp_staged.stg_practice_asids as select '999999999999' as asid`);

@@ -5,6 +5,7 @@
  * precompressed); the other waits for it and reuses it. (The internal site is built by publish.test.ts.) Both run in forks of one vitest process,
  * whose id names the shared folder (under reports/.work, so that Evidence's build finds the installed packages).
  */
+import { datasets } from "../../includes/config";
 import { isAlive } from "../../scripts/lib/lock";
 import fs from "node:fs";
 import path from "node:path";
@@ -122,11 +123,11 @@ async function build(): Promise<BuiltSite> {
 export async function buildDemoWarehouse(dir: string, database: string): Promise<void> {
   const dataDir = path.join(dir, "data");
   await generate({ outDir: dataDir, ...SITE_DATA });
-  const warehouse = await Warehouse.open(database);
+  const warehouse = await Warehouse.open(database, { datasets });
   try {
     const quiet = silenceStdout();
     try {
-      await loadFolder(warehouse, dataDir);
+      await loadFolder(warehouse, dataDir, { raw: datasets.raw });
     } finally {
       quiet();
     }

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { RefusedQueryError, runAnalystQuery } from "../../scripts/lib/analyst-query";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { tempDir } from "../support/warehouse";
@@ -38,7 +39,7 @@ beforeAll(async () => {
   database = path.join(dir, "w.duckdb");
   other = path.join(dir, "other.duckdb");
   for (const file of [database, other]) {
-    const w = await Warehouse.open(file);
+    const w = await Warehouse.open(file, { datasets });
     await w.run(
       `create table gp2gp_marts.transfers as
        select 'conv-' || i as conversation_id, i as n, timestamp '2026-01-01 00:00:00' + i * interval 1 hour as date_requested

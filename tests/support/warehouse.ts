@@ -45,7 +45,7 @@ export function duckdbGraph(): Promise<CompiledGraph> {
 }
 
 export async function openTestWarehouse(prefix: string): Promise<Warehouse> {
-  const warehouse = await Warehouse.open(path.join(tempDir(prefix), "test.duckdb"));
+  const warehouse = await Warehouse.open(path.join(tempDir(prefix), "test.duckdb"), { datasets });
   for (const table of RAW_TABLES) {
     const columns = table.columns.map((c) => `"${c.name}" ${duck.type(c.type)}`).join(", ");
     await warehouse.run(`create table if not exists "${datasets.raw}"."${table.name}" (${columns})`);

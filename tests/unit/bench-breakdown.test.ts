@@ -2,6 +2,7 @@
  * The suite's split of a run's time by layer, read from the runner's --summary-json.
  */
 import { describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { runBreakdown } from "../../scripts/lib/bench/suite";
 
 describe("runBreakdown", () => {
@@ -19,7 +20,7 @@ describe("runBreakdown", () => {
         { action: "gp2gp_assertions.transfers__miss_a_cutoff", kind: "assertion", seconds: 0.5 },
         { action: "test:test_stg_practice_asids", kind: "test", seconds: 0.2 },
       ],
-    });
+    }, datasets);
     expect(breakdown).toEqual({ runner: 20, classify: 3.9, marts: 3, assertions: 1.3, tests: 0.2 });
   });
 });

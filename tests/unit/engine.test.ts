@@ -1,6 +1,7 @@
 /**
  * The per-engine SQL helpers: the exact BigQuery text, and the DuckDB text run on DuckDB to check it means the same.
  */
+import { datasets } from "../../includes/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helpersFor } from "../../includes/engine";
 import { Warehouse } from "../../scripts/lib/duckdb";
@@ -11,7 +12,7 @@ const bq = helpersFor("bigquery");
 const duck = helpersFor("duckdb");
 let warehouse: Warehouse;
 beforeAll(async () => {
-  warehouse = await Warehouse.open(path.join(tempDir("engine"), "e.duckdb"));
+  warehouse = await Warehouse.open(path.join(tempDir("engine"), "e.duckdb"), { datasets });
 });
 afterAll(() => warehouse.close());
 const value = (expr: string) => warehouse.scalar(`select ${expr}`);

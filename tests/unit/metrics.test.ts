@@ -4,13 +4,14 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { percentage, pythonRound } from "../../includes/metrics";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { tempDir } from "../support/warehouse";
 
 let warehouse: Warehouse;
 beforeAll(async () => {
-  warehouse = await Warehouse.open(path.join(tempDir("metrics"), "m.duckdb"));
+  warehouse = await Warehouse.open(path.join(tempDir("metrics"), "m.duckdb"), { datasets });
 });
 afterAll(() => warehouse.close());
 

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { parseVars } from "../../includes/config";
 import { ERROR_CODES } from "../../includes/constants";
 import { alertCutoffs, baselineLabel, errorCodesSeed, impactBaseline, isBaselineMonth, medianOfPositions } from "../../includes/reports";
@@ -12,7 +13,7 @@ import { tempDir } from "../support/warehouse";
 
 let warehouse: Warehouse;
 beforeAll(async () => {
-  warehouse = await Warehouse.open(path.join(tempDir("reports-include"), "r.duckdb"));
+  warehouse = await Warehouse.open(path.join(tempDir("reports-include"), "r.duckdb"), { datasets });
 });
 afterAll(() => warehouse?.close());
 

@@ -5,12 +5,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { vars } from "../../../includes/config";
 import { number } from "../cli/format";
 import { Warehouse } from "../duckdb";
 import { generate } from "../generate";
 import { loadFolder } from "../load/folder";
 import { runPipeline } from "../pipeline";
+import type { ProjectContext } from "../project-context";
 import { SilentReporter } from "../runner/reporter";
 import { machine, peakRssMiB, type MachineFigures } from "./machine";
 
@@ -18,6 +18,8 @@ import { machine, peakRssMiB, type MachineFigures } from "./machine";
 const CONVERSATIONS_PER_PRACTICE_MONTH = 40;
 
 export interface ClassifyBenchOptions {
+  /** The project context the graph runs with (its cutoffs and datasets). */
+  context: ProjectContext;
   conversations: number;
   days: number;
   seed: number;
@@ -54,10 +56,11 @@ export async function benchClassify(options: ClassifyBenchOptions): Promise<Benc
   fs.rmSync(database, { force: true });
   fs.rmSync(`${database}.wal`, { force: true });
 
-  const warehouse = await Warehouse.open(database);
+  const { vars, datasets } = options.context;
+  const warehouse = await Warehouse.open(database, { datasets });
   try {
     const loadStarted = Date.now();
-    await loadFolder(warehouse, dataDir);
+    await loadFolder(warehouse, dataDir, { raw: datasets.raw });
     const loadSeconds = (Date.now() - loadStarted) / 1000;
 
     say(`\nClassifying for cutoffs ${vars.cutoff_days.join(", ")} …\n`);
@@ -74,8 +77,8 @@ export async function benchClassify(options: ClassifyBenchOptions): Promise<Benc
       .filter((o) => o.action.kind !== "declaration")
       .map((o) => ({ step: o.action.name, rows: o.result?.rows ?? null, seconds: Math.round(o.seconds * 100) / 100 }));
     const classifySeconds = Math.round(steps.reduce((t, s) => t + s.seconds, 0) * 100) / 100;
-    const messages = await warehouse.scalar<number>("select count(*) from gp2gp_staged.stg_spine_messages");
-    const conversations = await warehouse.scalar<number>("select count(*) from gp2gp_correlated.conversations where starts_with_request");
+    const messages = await warehouse.scalar<number>(`select count(*) from "${datasets.staged}".stg_spine_messages`);
+    const conversations = await warehouse.scalar<number>(`select count(*) from "${datasets.correlated}".conversations where starts_with_request`);
     return {
       benchmark: "classify",
       machine: machine(),

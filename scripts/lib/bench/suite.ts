@@ -8,10 +8,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { datasets } from "../../../includes/config";
+import type { Datasets } from "../../../includes/config";
 import { Warehouse } from "../duckdb";
 import { generate } from "../generate";
 import { number } from "../cli/format";
+import type { ProjectContext } from "../project-context";
 
 const GP2GP = path.resolve(__dirname, "..", "..", "gp2gp.js");
 export const SCALES = { day: 1, month: 30, year: 365 } as const;
@@ -46,7 +47,8 @@ interface RunSummaryFile {
   readonly actions: readonly { action: string; kind: string; seconds: number | null }[];
 }
 
-export function runBreakdown(summary: RunSummaryFile): RunBreakdown {
+/** The split of a run by the layers of `datasets`. */
+export function runBreakdown(summary: RunSummaryFile, datasets: Datasets): RunBreakdown {
   const sum = (keep: (a: RunSummaryFile["actions"][number]) => boolean) =>
     Math.round(summary.actions.filter(keep).reduce((total, a) => total + (a.seconds ?? 0), 0) * 10) / 10;
   const inDataset = (dataset: string) => (a: { action: string; kind: string }) => a.kind !== "assertion" && a.kind !== "test" && a.action.startsWith(`${dataset}.`);
@@ -105,19 +107,21 @@ async function count(database: string, sql: string): Promise<number> {
 }
 
 /** A checksum of the transfers mart, to show the incremental run and the full refresh give the same table. */
-async function transfersChecksum(database: string): Promise<string> {
+async function transfersChecksum(database: string, marts: string): Promise<string> {
   const warehouse = await Warehouse.open(database, { readOnly: true });
   try {
     const columns = (await warehouse.rows<{ column_name: string }>(
-      "select column_name from information_schema.columns where table_schema = 'gp2gp_marts' and table_name = 'transfers' order by ordinal_position",
+      `select column_name from information_schema.columns where table_schema = '${marts}' and table_name = 'transfers' order by ordinal_position`,
     )).map((c) => `"${c.column_name}"`);
-    return String(await warehouse.scalar(`select count(*) || ':' || sum(hash(${columns.join(", ")})) from gp2gp_marts.transfers`));
+    return String(await warehouse.scalar(`select count(*) || ':' || sum(hash(${columns.join(", ")})) from "${marts}".transfers`));
   } finally {
     warehouse.close();
   }
 }
 
 export interface SuiteOptions {
+  /** The project context of the `gp2gp` commands the suite runs (workflow_settings.yaml's vars; they get no --vars). */
+  context: ProjectContext;
   scales: Scale[];
   practices: number;
   seed: number;
@@ -130,6 +134,7 @@ export interface SuiteOptions {
 
 export async function benchSuite(options: SuiteOptions): Promise<{ phases: PhaseFigures[]; checks: Record<string, boolean> }> {
   const say = options.onProgress ?? (() => undefined);
+  const { datasets } = options.context;
   const days = Math.max(...options.scales.map((s) => SCALES[s])) + 1;
   const dataDir = path.join(options.dir, `national-${options.practices}p-${days}d-s${options.seed}`);
   if (!fs.existsSync(path.join(dataDir, "manifest.json"))) {
@@ -160,24 +165,24 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
     await gp2gp(["load", "ods", ...referenceFiles.filter((f) => f.endsWith("organisationMetadata.json")).map((f) => path.join(reference, f)), ...db], log, options.dir);
     await gp2gp(["load", "geography", ...referenceFiles.filter((f) => f.startsWith("geography")).map((f) => path.join(reference, f)), ...db], log, options.dir);
     const load = await gp2gp(["load", "spine", ...spineFiles.slice(0, n), ...db], log, options.dir);
-    const messages = await count(database, "select count(*) from gp2gp_raw.spine_messages");
+    const messages = await count(database, `select count(*) from "${datasets.raw}".spine_messages`);
     record({ scale, phase: "load", rows: messages, seconds: load.seconds, rowsPerSecond: Math.round(messages / load.seconds), peakRssMiB: load.peakRssMiB });
 
     const runSummary = path.join(options.dir, `run-${scale}.json`);
     const full = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
+    record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary), datasets) });
 
     const dailyLoad = await gp2gp(["load", "spine", spineFiles[n]!, ...db], log, options.dir);
-    const dayRows = (await count(database, "select count(*) from gp2gp_raw.spine_messages")) - messages;
+    const dayRows = (await count(database, `select count(*) from "${datasets.raw}".spine_messages`)) - messages;
     record({ scale, phase: "daily load", rows: dayRows, seconds: dailyLoad.seconds, rowsPerSecond: Math.round(dayRows / dailyLoad.seconds), peakRssMiB: dailyLoad.peakRssMiB });
     const daily = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
-    record({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
-    const incremental = await transfersChecksum(database);
+    record({ scale, phase: "daily run", rows: dayRows, seconds: daily.seconds, rowsPerSecond: Math.round(dayRows / daily.seconds), peakRssMiB: daily.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary), datasets) });
+    const incremental = await transfersChecksum(database, datasets.marts);
 
     const refresh = await gp2gp(["run", "--no-tests", "--full-refresh", "--summary-json", runSummary, ...db], log, options.dir);
     const total = messages + dayRows;
-    record({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary)) });
-    checks[`${scale}: incremental run equals full refresh`] = incremental === (await transfersChecksum(database));
+    record({ scale, phase: "full refresh", rows: total, seconds: refresh.seconds, rowsPerSecond: Math.round(total / refresh.seconds), peakRssMiB: refresh.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary), datasets) });
+    checks[`${scale}: incremental run equals full refresh`] = incremental === (await transfersChecksum(database, datasets.marts));
     options.onPhase?.(phases, checks);
   }
   log.end();

@@ -56,7 +56,7 @@ export function spineProgressBar(): { onProgress?: (p: SpineProgress) => void; s
 }
 
 /** Loads a data folder (lib/load/folder.ts), printing each kind's summary and a progress bar over the Spine files. */
-export async function printFolderLoad(warehouse: Warehouse, dir: string, options: Pick<LoadFolderOptions, "timeToleranceDays"> = {}): Promise<void> {
+export async function printFolderLoad(warehouse: Warehouse, dir: string, options: Pick<LoadFolderOptions, "raw" | "timeToleranceDays">): Promise<void> {
   const progress = spineProgressBar();
   try {
     await loadFolder(warehouse, dir, {

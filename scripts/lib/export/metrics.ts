@@ -22,7 +22,6 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
-import { datasets } from "../../../includes/config";
 import type { Warehouse } from "../duckdb";
 import { writeFileAtomically } from "../files";
 import {
@@ -319,17 +318,17 @@ const AS_TEXT: Record<string, string> = {
   month_latest_requested_at: "strftime($, '%Y-%m-%dT%H:%M:%S.%fZ') as $",
 };
 
-/** The queries the export runs (DuckDB; dates as ISO strings). */
-export function exportQueries(months: readonly MetricMonth[]): { practice: string; national: string } {
+/** The queries the export runs over the marts dataset `marts` (DuckDB; dates as ISO strings). */
+export function exportQueries(months: readonly MetricMonth[], marts: string): { practice: string; national: string } {
   const first = monthStart(months[months.length - 1]!);
   const last = monthStart(months[0]!);
-  const marts = `"${datasets.marts}"`;
+  const schema = `"${marts}"`;
   return {
     practice: `select ${PRACTICE_COLUMNS.map((c) => AS_TEXT[c]?.split("$").join(c) ?? c).join(", ")}
-      from ${marts}.practice_metrics_monthly
+      from ${schema}.practice_metrics_monthly
       where metric_month between date '${first}' and date '${last}'`,
     national: `select * replace (strftime(metric_month, '%Y-%m-%d') as metric_month)
-      from ${marts}.national_metrics_monthly
+      from ${schema}.national_metrics_monthly
       where metric_month between date '${first}' and date '${last}'
       order by metric_month desc`,
   };
@@ -337,6 +336,8 @@ export function exportQueries(months: readonly MetricMonth[]): { practice: strin
 
 export interface ExportMetricsOptions {
   warehouse: Warehouse;
+  /** The marts dataset read (the project context's). */
+  marts: string;
   /** YYYY-MM-DD (UTC). */
   anchor: string;
   /** Number of metric months (a string as the command line gives it, or a number). */
@@ -366,9 +367,9 @@ export async function exportMetrics(options: ExportMetricsOptions): Promise<Expo
   const months = metricMonths(anchor, count);
   const generatedOn = formatGeneratedOn(options.generatedAtMicros ?? nowMicros());
   for (const mart of ["practice_metrics_monthly", "national_metrics_monthly"]) {
-    if (!(await options.warehouse.tableExists(datasets.marts, mart))) throw new Error(`The warehouse has no ${datasets.marts}.${mart}: run the graph first (gp2gp run).`);
+    if (!(await options.warehouse.tableExists(options.marts, mart))) throw new Error(`The warehouse has no ${options.marts}.${mart}: run the graph first (gp2gp run).`);
   }
-  const queries = exportQueries(months);
+  const queries = exportQueries(months, options.marts);
   const practiceRows = await options.warehouse.rows<PracticeMonthRow & Record<string, unknown>>(queries.practice);
   const nationalRows = await options.warehouse.rows<NationalMonthRow & Record<string, unknown>>(queries.national);
   const national = new Map(nationalRows.map((r) => [monthKey(r.metric_month), r]));

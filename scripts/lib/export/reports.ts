@@ -10,7 +10,6 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
-import { datasets } from "../../../includes/config";
 import { STATUS, FAILURE_REASON } from "../../../includes/constants";
 import { percentage } from "../../../includes/metrics";
 
@@ -99,8 +98,8 @@ const text = z.string().nullable();
 const count = z.coerce.number().int().nonnegative();
 const percent = z.number().min(0).max(100).nullable();
 
-/** Relation names of the marts in the DuckDB warehouse. */
-const mart = (name: string) => `"${datasets.marts}"."${name}"`;
+/** The relation name of a mart in the DuckDB warehouse, in the marts dataset `marts`. */
+const mart = (marts: string, name: string) => `"${marts}"."${name}"`;
 const dateLiteral = (day: string) => `date '${isoDay.parse(day)}'`;
 const timestampLiteral = (day: string) => `timestamp '${isoDay.parse(day)} 00:00:00'`;
 
@@ -112,8 +111,8 @@ export interface ReportDefinition {
   readonly mart: string;
   /** Set when the mart is monthly: the window must start and end on the first day of a month. */
   readonly monthly?: boolean;
-  /** The rows of the window (DuckDB SQL over the marts). */
-  query(window: ReportWindow): string;
+  /** The rows of the window (DuckDB SQL over the marts of the marts dataset `marts`). */
+  query(window: ReportWindow, marts: string): string;
   /** Query rows to output rows (header → value), sorted as upstream sorts them, each validated with zod. */
   build(rows: readonly Record<string, unknown>[]): Record<string, Cell>[];
   /** Query rows to the number of provisional transfers they count. */
@@ -164,12 +163,12 @@ const supplierPathway: ReportDefinition = {
   name: "TRANSFER_OUTCOMES_PER_SUPPLIER_PATHWAY",
   headers: PATHWAY_HEADERS,
   mart: "supplier_pathway_outcomes",
-  query: (w) => `select
+  query: (w, marts) => `select
     requesting_supplier, sending_supplier, status, failure_reason,
     unique_final_errors, unique_sender_errors, unique_intermediate_errors,
     cast(sum(transfer_count) as bigint) as transfer_count,
     cast(sum(provisional_transfer_count) as bigint) as provisional_transfer_count
-  from ${mart("supplier_pathway_outcomes")}
+  from ${mart(marts, "supplier_pathway_outcomes")}
   where cutoff_days = ${w.cutoffDays} and request_date >= ${dateLiteral(w.start)} and request_date < ${dateLiteral(w.end)}
   group by all`,
   build(raw) {
@@ -269,12 +268,12 @@ const technicalFailures: ReportDefinition = {
   headers: FAILURE_HEADERS,
   mart: "technical_failures",
   // date requested as pyarrow writes a timestamp[us]: "YYYY-MM-DD HH:MM:SS.ffffff" (UTC).
-  query: (w) => `select
+  query: (w, marts) => `select
     sending_practice_asid, sending_supplier, sending_practice_ods_code, sending_practice_sicbl_ods_code,
     requesting_practice_asid, requesting_supplier, requesting_practice_ods_code, requesting_practice_sicbl_ods_code,
     conversation_id, strftime(date_requested, '%Y-%m-%d %H:%M:%S.%f') as date_requested_text,
     status, failure_reason, unique_final_errors, unique_sender_errors, unique_intermediate_errors, is_final
-  from ${mart("technical_failures")}
+  from ${mart(marts, "technical_failures")}
   where cutoff_days = ${w.cutoffDays} and date_requested >= ${timestampLiteral(w.start)} and date_requested < ${timestampLiteral(w.end)}`,
   build(raw) {
     const rows = raw.map((r) => failureRow.parse(r));
@@ -355,12 +354,12 @@ const sicblIntegrationTimes: ReportDefinition = {
   headers: SICBL_HEADERS,
   mart: "sicbl_integration_times",
   monthly: true,
-  query: (w) => `select
+  query: (w, marts) => `select
     cast(request_month as varchar) as request_month,
     requesting_practice_ods_code, requesting_practice_name, requesting_practice_sicbl_ods_code, requesting_practice_sicbl_name,
     received_count, integrated_within_3_days_count, integrated_within_8_days_count, not_integrated_within_8_days_count,
     integrated_late_count, not_integrated_within_14_days_count, provisional_transfer_count
-  from ${mart("sicbl_integration_times")}
+  from ${mart(marts, "sicbl_integration_times")}
   where cutoff_days = ${w.cutoffDays} and request_month >= ${dateLiteral(w.start)} and request_month < ${dateLiteral(w.end)}`,
   build(raw) {
     // One row per requesting practice ODS code over the window's months (upstream groups by ODS code and takes
@@ -429,8 +428,8 @@ const transfersByHour: ReportDefinition = {
   name: "TRANSFER_DETAILS_BY_HOUR",
   headers: HOUR_HEADERS,
   mart: "transfers_by_hour",
-  query: (w) => `select date_time, transfer_count, technical_failure_count, unclassified_failure_count, provisional_transfer_count
-  from ${mart("transfers_by_hour")}
+  query: (w, marts) => `select date_time, transfer_count, technical_failure_count, unclassified_failure_count, provisional_transfer_count
+  from ${mart(marts, "transfers_by_hour")}
   where cutoff_days = ${w.cutoffDays} and request_hour >= ${timestampLiteral(w.start)} and request_hour < ${timestampLiteral(w.end)}`,
   build(raw) {
     const rows = raw.map((r) => hourRow.parse(r)).sort(compareBy<z.infer<typeof hourRow>>([(r) => r.date_time]));
@@ -480,14 +479,14 @@ export function renderCsv(headers: readonly string[], rows: readonly Record<stri
  * The window's totals for the report's summary (the report email figure, reporting-products §3): all transfers,
  * technical failures (status Technical failure only) and their percentage rounded to 2 dp as upstream.
  */
-export function windowTotalsQuery(window: ReportWindow): string {
+export function windowTotalsQuery(window: ReportWindow, marts: string): string {
   const total = "coalesce(sum(transfer_count), 0)";
   const technical = `coalesce(sum(case when status = '${STATUS.TECHNICAL_FAILURE}' then transfer_count else 0 end), 0)`;
   return `select
     cast(${total} as bigint) as transfer_count,
     cast(${technical} as bigint) as technical_failure_count,
     ${percentage(technical, total, 2)} as technical_failure_percent
-  from ${mart("supplier_pathway_outcomes")}
+  from ${mart(marts, "supplier_pathway_outcomes")}
   where cutoff_days = ${window.cutoffDays} and request_date >= ${dateLiteral(window.start)} and request_date < ${dateLiteral(window.end)}`;
 }
 

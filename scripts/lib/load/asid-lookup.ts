@@ -5,7 +5,7 @@
 import type { Warehouse } from "../duckdb";
 import { ASID_FORMAT, ASID_PATTERN, describeFile, firstOfMonth, summarise, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables } from "./raw-tables";
+import { appendRows, ensureRawTables, type RawDatasetOption } from "./raw-tables";
 import { exactHeader, readReferenceCsv, type ColumnSpec } from "./reference-csv";
 
 const ASID_LOOKUP_COLUMNS: readonly ColumnSpec[] = [
@@ -31,19 +31,20 @@ export function parseMonth(month: string): string {
  * Rows with an empty or whitespace-only ASID or NACS, or an ASID that is not 12 or 13 digits, are rejected: counted
  * in load_log and reported in the summary.
  */
-export async function loadAsidLookup(warehouse: Warehouse, filePath: string, month: string): Promise<LoadSummary> {
+export async function loadAsidLookup(warehouse: Warehouse, filePath: string, month: string, { raw }: RawDatasetOption): Promise<LoadSummary> {
   const referenceMonth = parseMonth(month);
-  await ensureRawTables(warehouse);
+  await ensureRawTables(warehouse, raw);
   const file = await describeFile(filePath);
   const lookup = await readReferenceCsv(file, ASID_LOOKUP_COLUMNS, "an ASID lookup");
   const result = await loadFile(warehouse, {
+    raw,
     kind: "asid_lookup",
     file,
     referenceMonth,
     tables: ["asid_lookup"],
     async write(loadId) {
       const rows = lookup.rows.map((r) => ({ ...r.values, reference_month: referenceMonth, source_file: file.name, source_row: r.row, load_id: loadId }));
-      const loaded = await appendRows(warehouse, "asid_lookup", rows);
+      const loaded = await appendRows(warehouse, raw, "asid_lookup", rows);
       return { rows: lookup.total, loaded, rejected: lookup.rejected, rejections: lookup.rejections };
     },
   });

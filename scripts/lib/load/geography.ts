@@ -10,7 +10,7 @@
 import type { Warehouse } from "../duckdb";
 import { describeFile, LoadError, summarise, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables } from "./raw-tables";
+import { appendRows, ensureRawTables, type RawDatasetOption } from "./raw-tables";
 import { readReferenceCsv, type ColumnSpec } from "./reference-csv";
 
 function geographyColumn(column: string, onsPattern: RegExp, key = false): ColumnSpec {
@@ -27,8 +27,8 @@ const GEOGRAPHY_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** Loads geography lookups in order; the last one loaded is the current geography. */
-export async function loadGeography(warehouse: Warehouse, paths: readonly string[]): Promise<LoadSummary> {
-  await ensureRawTables(warehouse);
+export async function loadGeography(warehouse: Warehouse, paths: readonly string[], { raw }: RawDatasetOption): Promise<LoadSummary> {
+  await ensureRawTables(warehouse, raw);
   const results = [];
   for (const filePath of paths) {
     const file = await describeFile(filePath);
@@ -45,12 +45,13 @@ export async function loadGeography(warehouse: Warehouse, paths: readonly string
     }
     results.push(
       await loadFile(warehouse, {
+        raw,
         kind: "geography",
         file,
         tables: ["geography"],
         async write(loadId) {
           const rows = lookup.rows.map((r) => ({ ...r.values, source_file: file.name, source_row: r.row, load_id: loadId }));
-          const loaded = await appendRows(warehouse, "geography", rows);
+          const loaded = await appendRows(warehouse, raw, "geography", rows);
           return { rows: lookup.total, loaded, rejected: lookup.rejected, rejections: lookup.rejections };
         },
       }),

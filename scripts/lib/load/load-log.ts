@@ -46,10 +46,10 @@ export type LoadLogEntry = {
 };
 
 /** The loads of this kind and identity that are current (not replaced); normally zero or one. */
-export async function currentLoads(warehouse: Warehouse, kind: SourceKind, key: string): Promise<LoadLogEntry[]> {
+export async function currentLoads(warehouse: Warehouse, raw: string, kind: SourceKind, key: string): Promise<LoadLogEntry[]> {
   const rows = await warehouse.rows<LoadLogEntry>(
     `select * replace (strftime(reference_month, '%Y-%m-%d') as reference_month)
-     from ${rawName("load_log")}
+     from ${rawName(raw, "load_log")}
      where source_kind = ${duckdb.stringLiteral(kind)} and replaced_by_load_id is null
      order by load_id`,
   );
@@ -57,9 +57,9 @@ export async function currentLoads(warehouse: Warehouse, kind: SourceKind, key: 
 }
 
 /** Every load, oldest first. */
-export async function loadLog(warehouse: Warehouse): Promise<LoadLogEntry[]> {
+export async function loadLog(warehouse: Warehouse, raw: string): Promise<LoadLogEntry[]> {
   return warehouse.rows<LoadLogEntry>(
-    `select * replace (strftime(reference_month, '%Y-%m-%d') as reference_month) from ${rawName("load_log")} order by load_id`,
+    `select * replace (strftime(reference_month, '%Y-%m-%d') as reference_month) from ${rawName(raw, "load_log")} order by load_id`,
   );
 }
 
@@ -71,6 +71,8 @@ export interface WrittenCounts {
 }
 
 export interface LoadRequest {
+  /** The raw dataset holding load_log and the kind's tables. */
+  readonly raw: string;
   readonly kind: SourceKind;
   readonly file: FileInfo;
   /** 'YYYY-MM-DD', first day of the month, for monthly reference data. */
@@ -86,18 +88,18 @@ export interface LoadRequest {
 /** Loads one file under the skip/replace rules and records it in load_log. */
 export async function loadFile(warehouse: Warehouse, request: LoadRequest): Promise<FileLoadResult> {
   const startedAt = process.hrtime.bigint();
-  const { kind, file } = request;
+  const { raw, kind, file } = request;
   const referenceMonth = request.referenceMonth ?? null;
-  const previous = await currentLoads(warehouse, kind, identityKey(kind, file.name, referenceMonth));
+  const previous = await currentLoads(warehouse, raw, kind, identityKey(kind, file.name, referenceMonth));
   const same = previous.length === 1 && previous[0].sha256 === file.sha256 ? previous[0] : undefined;
   if (same) {
     return { file: file.name, path: file.displayPath, status: "skipped", loadId: same.load_id, rows: 0, loaded: 0, rejected: 0, seconds: elapsedSeconds(startedAt), rejections: [] };
   }
   await request.prepare?.();
   const { loadId, counts } = await warehouse.transaction(async () => {
-    const loadId = (await warehouse.scalar<number>(`select coalesce(max(load_id), 0) + 1 from ${rawName("load_log")}`)) ?? 1;
+    const loadId = (await warehouse.scalar<number>(`select coalesce(max(load_id), 0) + 1 from ${rawName(raw, "load_log")}`)) ?? 1;
     for (const old of previous) {
-      for (const table of request.tables) await warehouse.run(`delete from ${rawName(table)} where load_id = ${old.load_id}`);
+      for (const table of request.tables) await warehouse.run(`delete from ${rawName(raw, table)} where load_id = ${old.load_id}`);
     }
     const counts = await request.write(loadId);
     if (counts.rows !== counts.loaded + counts.rejected) {
@@ -106,14 +108,14 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
     const s = duckdb.stringLiteral;
     const loadedAt = new Date().toISOString().replace("T", " ").replace("Z", "");
     await warehouse.run(
-      `insert into ${rawName("load_log")}
+      `insert into ${rawName(raw, "load_log")}
          (load_id, source_kind, file_name, file_path, size_bytes, sha256, row_count, loaded_count, rejected_count, reference_month, loaded_at, replaced_by_load_id)
        values (${loadId}, ${s(kind)}, ${s(file.name)}, ${s(file.absolutePath)}, ${file.sizeBytes}, ${s(file.sha256)}, ${counts.rows}, ${counts.loaded},
                ${counts.rejected}, ${referenceMonth ? `date ${s(referenceMonth)}` : "null"}, timestamp ${s(loadedAt)}, null)`,
     );
     if (previous.length > 0) {
       await warehouse.run(
-        `update ${rawName("load_log")} set replaced_by_load_id = ${loadId} where load_id in (${previous.map((p) => p.load_id).join(", ")})`,
+        `update ${rawName(raw, "load_log")} set replaced_by_load_id = ${loadId} where load_id in (${previous.map((p) => p.load_id).join(", ")})`,
       );
     }
     return { loadId, counts };

@@ -7,7 +7,7 @@ import type { Warehouse } from "../duckdb";
 import { describeFile, firstOfMonth, LoadError, summarise, type LoadSummary } from "./common";
 import { openInput } from "./csv";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables, type CellValue } from "./raw-tables";
+import { appendRows, ensureRawTables, type CellValue, type RawDatasetOption } from "./raw-tables";
 
 // Values are kept exactly as in the file; blank ones are refused.
 const nonBlank = (what: string) => z.string().refine((value) => value.trim() !== "", `must be a non-empty ${what}`);
@@ -63,8 +63,8 @@ export async function readOrganisationMetadata(filePath: string, displayPath = f
 }
 
 /** Loads organisationMetadata.json files, one transaction each. */
-export async function loadOds(warehouse: Warehouse, paths: readonly string[]): Promise<LoadSummary> {
-  await ensureRawTables(warehouse);
+export async function loadOds(warehouse: Warehouse, paths: readonly string[], { raw }: RawDatasetOption): Promise<LoadSummary> {
+  await ensureRawTables(warehouse, raw);
   const results = [];
   for (const filePath of paths) {
     const file = await describeFile(filePath);
@@ -72,6 +72,7 @@ export async function loadOds(warehouse: Warehouse, paths: readonly string[]): P
     const referenceMonth = firstOfMonth(metadata.year, metadata.month);
     results.push(
       await loadFile(warehouse, {
+        raw,
         kind: "ods",
         file,
         referenceMonth,
@@ -84,9 +85,9 @@ export async function loadOds(warehouse: Warehouse, paths: readonly string[]): P
           const members = metadata.sicbls.flatMap((s, i) =>
             s.practices.map((practice) => ({ sicbl_ods_code: s.ods_code, sicbl_name: s.name, practice_ods_code: practice, position: i + 1 })),
           );
-          await appendRows(warehouse, "ods_practices", practices);
-          await appendRows(warehouse, "ods_practice_asids", asids.map((row, i) => ({ ...provenance(i + 1), ...row })));
-          await appendRows(warehouse, "ods_sicbl_practices", members.map((row, i) => ({ ...provenance(i + 1), ...row })));
+          await appendRows(warehouse, raw, "ods_practices", practices);
+          await appendRows(warehouse, raw, "ods_practice_asids", asids.map((row, i) => ({ ...provenance(i + 1), ...row })));
+          await appendRows(warehouse, raw, "ods_sicbl_practices", members.map((row, i) => ({ ...provenance(i + 1), ...row })));
           // row_count in load_log: the rows written to the three tables.
           const rows = practices.length + asids.length + members.length;
           return { rows, loaded: rows, rejected: 0, rejections: [] };

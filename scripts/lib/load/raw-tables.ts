@@ -2,37 +2,42 @@
  * The raw tables in the warehouse: created from RAW_TABLES (the one schema definition shared with the source
  * declarations), and a typed way to append reference rows to them.
  */
-import { datasets } from "../../../includes/config";
 import { helpersFor } from "../../../includes/engine";
 import { RAW_TABLES, rawTable } from "../../../includes/raw_schemas";
 import { quoteIdent, type Warehouse } from "../duckdb";
 
 const duckdb = helpersFor("duckdb");
 
+/** The raw dataset the loaders write: the project context's, passed by the command. */
+export interface RawDatasetOption {
+  /** The raw dataset (schema), e.g. gp2gp_raw. */
+  readonly raw: string;
+}
+
 /** `"raw"."table"` */
-export function rawName(table: string): string {
-  return `${quoteIdent(datasets.raw)}.${quoteIdent(table)}`;
+export function rawName(raw: string, table: string): string {
+  return `${quoteIdent(raw)}.${quoteIdent(table)}`;
 }
 
 /**
  * Creates every raw table that does not exist yet. An existing table whose columns differ from RAW_TABLES (a warehouse
  * made by an older version) is an error rather than something to load into.
  */
-export async function ensureRawTables(warehouse: Warehouse): Promise<void> {
-  await warehouse.run(`create schema if not exists ${quoteIdent(datasets.raw)}`);
+export async function ensureRawTables(warehouse: Warehouse, raw: string): Promise<void> {
+  await warehouse.run(`create schema if not exists ${quoteIdent(raw)}`);
   for (const table of RAW_TABLES) {
     const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${duckdb.type(c.type)}`).join(", ");
-    await warehouse.run(`create table if not exists ${rawName(table.name)} (${columns})`);
+    await warehouse.run(`create table if not exists ${rawName(raw, table.name)} (${columns})`);
     const existing = await warehouse.rows<{ column_name: string; data_type: string }>(
       `select column_name, data_type from information_schema.columns
-       where table_schema = ${duckdb.stringLiteral(datasets.raw)} and table_name = ${duckdb.stringLiteral(table.name)}
+       where table_schema = ${duckdb.stringLiteral(raw)} and table_name = ${duckdb.stringLiteral(table.name)}
        order by ordinal_position`,
     );
     const found = existing.map((c) => `${c.column_name} ${c.data_type.toLowerCase()}`).join(", ");
     const expected = table.columns.map((c) => `${c.name} ${duckdb.type(c.type)}`).join(", ");
     const comparable = (text: string) => text.replace(/,\s+(?=\d)/g, ",");
     if (comparable(found) !== comparable(expected)) {
-      throw new Error(`${datasets.raw}.${table.name} in ${warehouse.path} has columns (${found}), expected (${expected}); rebuild the warehouse`);
+      throw new Error(`${raw}.${table.name} in ${warehouse.path} has columns (${found}), expected (${expected}); rebuild the warehouse`);
     }
   }
 }
@@ -43,9 +48,9 @@ export type CellValue = string | number | null;
  * Appends rows (keyed by column name; a missing key is NULL) to a raw table in the current transaction. Used for
  * reference data; Spine exports take the bulk CSV path instead.
  */
-export async function appendRows(warehouse: Warehouse, table: string, rows: Iterable<Readonly<Record<string, CellValue>>>): Promise<number> {
+export async function appendRows(warehouse: Warehouse, raw: string, table: string, rows: Iterable<Readonly<Record<string, CellValue>>>): Promise<number> {
   const columns = rawTable(table).columns;
-  const appender = await warehouse.connection.createAppender(table, datasets.raw);
+  const appender = await warehouse.connection.createAppender(table, raw);
   let count = 0;
   try {
     for (const row of rows) {

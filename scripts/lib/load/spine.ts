@@ -36,7 +36,7 @@ import { quoteIdent, type Warehouse } from "../duckdb";
 import { ASID_DIGITS, ASID_FORMAT, describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
 import { CsvRecordScanner, MAX_RECORD_BYTES, UNCLOSED_QUOTE, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
 import { loadFile, type WrittenCounts } from "./load-log";
-import { ensureRawTables, rawName } from "./raw-tables";
+import { ensureRawTables, rawName, type RawDatasetOption } from "./raw-tables";
 
 const duckdb = helpersFor("duckdb");
 
@@ -65,7 +65,7 @@ export interface SpineProgress {
   readonly totalBytes: number;
 }
 
-export interface LoadSpineOptions {
+export interface LoadSpineOptions extends RawDatasetOption {
   readonly onProgress?: (progress: SpineProgress) => void;
   /** How far (in days, 0 or more) a message time may lie outside its file's day (default 1). */
   readonly timeToleranceDays?: number;
@@ -73,6 +73,8 @@ export interface LoadSpineOptions {
 
 /** What the row checks of one file need to know beyond its header. */
 interface FileContext {
+  /** The raw dataset loaded into. */
+  readonly raw: string;
   /** The file's UTC day, 'YYYY-MM-DD'. */
   readonly day: string;
   readonly toleranceDays: number;
@@ -104,9 +106,9 @@ export function spineFileDay(displayPath: string): string {
  * sorted by name). Every file's header is checked before anything is loaded; each file then loads in its own
  * transaction. Throws a LoadError for a file that is not a Spine export.
  */
-export async function loadSpine(warehouse: Warehouse, inputs: readonly string[], options: LoadSpineOptions = {}): Promise<LoadSummary> {
+export async function loadSpine(warehouse: Warehouse, inputs: readonly string[], options: LoadSpineOptions): Promise<LoadSummary> {
   const toleranceDays = timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS);
-  await ensureRawTables(warehouse);
+  await ensureRawTables(warehouse, options.raw);
   const files = await listSpineFiles(inputs);
   const headers = new Map<string, string[]>();
   const days = new Map<string, string>();
@@ -116,7 +118,7 @@ export async function loadSpine(warehouse: Warehouse, inputs: readonly string[],
   }
   const results = [];
   for (const file of files) {
-    results.push(await loadSpineFile(warehouse, file, headers.get(file)!, { day: days.get(file)!, toleranceDays }, options));
+    results.push(await loadSpineFile(warehouse, file, headers.get(file)!, { raw: options.raw, day: days.get(file)!, toleranceDays }, options));
   }
   return summarise(results);
 }
@@ -150,7 +152,7 @@ function spineHeader(displayPath: string, header: string[]): string[] {
 
 async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: string[], context: FileContext, options: LoadSpineOptions) {
   const file = await describeFile(displayPath);
-  const request = { kind: "spine", file, tables: ["spine_messages", "spine_messages_rejected"] } as const;
+  const request = { raw: context.raw, kind: "spine", file, tables: ["spine_messages", "spine_messages_rejected"] } as const;
   try {
     return await loadFile(warehouse, { ...request, write: (loadId) => writeDirectly(warehouse, file, header, context, loadId, options.onProgress) });
   } catch (error) {
@@ -195,7 +197,7 @@ async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: strin
     ),
   ]);
   if (lines === undefined || loaded === undefined) throw new NotPlain();
-  return finishRows(warehouse, file, sql, source, lines - 1, loaded, loadId);
+  return finishRows(warehouse, file, context, sql, source, lines - 1, loaded, loadId);
 }
 
 /** Step 2 from the normalised file of step 1. */
@@ -206,7 +208,7 @@ async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: str
   const sql = spineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
   // The warehouse does not preserve insertion order (scripts/lib/duckdb.ts): source_row carries the row's place.
   const inserted = await warehouse.connection.run(sql.valid(source));
-  return finishRows(warehouse, file, sql, source, rows, inserted.rowsChanged, loadId);
+  return finishRows(warehouse, file, context, sql, source, rows, inserted.rowsChanged, loadId);
 }
 
 /**
@@ -470,7 +472,7 @@ async function neighbourLoads(warehouse: Warehouse, context: FileContext, loadId
   const reach = (1 + 2 * context.toleranceDays) * DAY_MS;
   const day = Date.parse(`${context.day}T00:00:00Z`);
   const loads = await warehouse.rows<{ load_id: number; file_name: string }>(
-    `select load_id, file_name from ${rawName("load_log")} where source_kind = 'spine' and replaced_by_load_id is null and load_id <> ${loadId}`,
+    `select load_id, file_name from ${rawName(context.raw, "load_log")} where source_kind = 'spine' and replaced_by_load_id is null and load_id <> ${loadId}`,
   );
   return loads
     .filter((load) => {
@@ -518,7 +520,7 @@ function spineInserts(
     neighbours.length === 0
       ? undefined
       : `(select distinct on (${key}) ${key}, source_file as duplicate_file, source_row as duplicate_row
-          from ${rawName("spine_messages")} where load_id in (${neighbours.join(", ")}) order by ${key}, load_id, source_row)`;
+          from ${rawName(context.raw, "spine_messages")} where load_id in (${neighbours.join(", ")}) order by ${key}, load_id, source_row)`;
   const mapped = (source: string) =>
     loaded === undefined
       ? `(select *, cast(null as varchar) as duplicate_file, cast(null as bigint) as duplicate_row from ${typed(source)})`
@@ -526,13 +528,13 @@ function spineInserts(
           using (${key}))`;
   // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
   const missing = (source: string) => `(select * from ${source} as n where not exists (
-    select 1 from ${rawName("spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
+    select 1 from ${rawName(context.raw, "spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
   return {
     valid: (source) =>
-      `insert into ${rawName("spine_messages")} (${spineColumns}, source_file, source_row, load_id)
+      `insert into ${rawName(context.raw, "spine_messages")} (${spineColumns}, source_file, source_row, load_id)
        select ${spineColumns}, ${provenance} from ${mapped(source)} where (${reason}) is null`,
     rejected: (source) =>
-      `insert into ${rawName("spine_messages_rejected")} (${spineColumns}, reason, field, raw_line, source_file, source_row, load_id)
+      `insert into ${rawName(context.raw, "spine_messages_rejected")} (${spineColumns}, reason, field, raw_line, source_file, source_row, load_id)
        select ${spineColumns}, ${reason}, ${field}, raw_line, ${provenance} from ${mapped(missing(source))}`,
   };
 }
@@ -541,6 +543,7 @@ function spineInserts(
 async function finishRows(
   warehouse: Warehouse,
   file: FileInfo,
+  context: FileContext,
   sql: ReturnType<typeof spineInserts>,
   source: string,
   rows: number,
@@ -549,7 +552,7 @@ async function finishRows(
 ): Promise<WrittenCounts> {
   const rejected = loaded < rows ? (await warehouse.connection.run(sql.rejected(source))).rowsChanged : 0;
   const firstRejects = await warehouse.rows<{ source_row: number; reason: string }>(
-    `select source_row, reason from ${rawName("spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`,
+    `select source_row, reason from ${rawName(context.raw, "spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`,
   );
   return { rows, loaded, rejected, rejections: firstRejects.map((r) => rejectionMessage(file.name, r.source_row, r.reason)) };
 }
