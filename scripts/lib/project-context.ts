@@ -5,6 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
 import { Datasets, datasetsOf, parseVars, ProjectVars } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { CompiledGraph, PROJECT_DIR } from "./compile";
@@ -40,27 +42,20 @@ export function projectContext(options: ProjectContextOptions): ProjectContext {
 }
 
 /**
- * The `vars:` of workflow_settings.yaml. Vars are a mapping of names to scalars, one `name: value` a line (plain,
- * "double" or 'single' quoted, with optional comments), which is all that is read here; anything else in the block
- * is an error rather than something misread. tests/graph/project-context.test.ts checks the result against the vars
- * Dataform compiles with.
+ * The `vars:` of workflow_settings.yaml, read with the yaml package. Vars are a mapping of names to scalars (Dataform
+ * passes them to the compile as strings); anything else is an error naming the file and the var.
+ * tests/graph/project-context.test.ts checks the result against the vars Dataform compiles with.
  */
 export function workflowSettingsVars(projectDir: string = PROJECT_DIR): Record<string, string> {
   const file = path.join(projectDir, "workflow_settings.yaml");
-  const vars: Record<string, string> = {};
-  let inVars = false;
-  for (const [index, line] of fs.readFileSync(file, "utf8").split(/\r?\n/).entries()) {
-    if (/^\s*(#.*)?$/.test(line)) continue;
-    if (!/^\s/.test(line)) {
-      inVars = /^vars:/.test(line);
-      if (inVars && !/^vars:\s*(#.*)?$/.test(line)) throw new Error(`${file}:${index + 1}: write each var on its own line under "vars:"`);
-      continue;
-    }
-    if (!inVars) continue;
-    const match = /^\s+([A-Za-z_][A-Za-z0-9_]*):(?:\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s"'#](?:.*?\S)?)))?(?:\s+#.*)?\s*$/.exec(line);
-    if (!match) throw new Error(`${file}:${index + 1}: a var must be written "name: value" on one line`);
-    const [, name, doubleQuoted, singleQuoted, plain] = match;
-    vars[name!] = doubleQuoted !== undefined ? (JSON.parse(`"${doubleQuoted}"`) as string) : singleQuoted !== undefined ? singleQuoted.replace(/''/g, "'") : (plain ?? "");
+  const settings = workflowSettingsSchema.safeParse(parseYaml(fs.readFileSync(file, "utf8")));
+  if (!settings.success) {
+    const problems = settings.error.issues.map((issue) => `${issue.path.join(".") || "(the file)"}: ${issue.message}`);
+    throw new Error(`${file}: ${problems.join("; ")}`);
   }
-  return vars;
+  return Object.fromEntries(Object.entries(settings.data.vars ?? {}).map(([name, value]) => [name, String(value)]));
 }
+
+const workflowSettingsSchema = z.object({
+  vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: "vars must map each name to a single value" }).nullish(),
+});

@@ -84,9 +84,9 @@ describe("the project context", () => {
     );
     expect(workflowSettingsVars(dir)).toEqual({ engine: "bigquery", cutoff_days: "0,2,14", marts_dataset: "m's", first_build_batches: "auto#1" });
     writeFile(dir, "workflow_settings.yaml", "vars:\n  cutoffs:\n    - 0\n");
-    expect(() => workflowSettingsVars(dir)).toThrow(/workflow_settings\.yaml:3: a var must be written "name: value" on one line/);
-    writeFile(dir, "workflow_settings.yaml", "vars: { engine: duckdb }\n");
-    expect(() => workflowSettingsVars(dir)).toThrow(/workflow_settings\.yaml:1: write each var on its own line/);
+    expect(() => workflowSettingsVars(dir)).toThrow(/workflow_settings\.yaml: vars\.cutoffs: /);
+    writeFile(dir, "workflow_settings.yaml", "vars: { engine: duckdb, cutoff_days: 14 }\n");
+    expect(workflowSettingsVars(dir)).toEqual({ engine: "duckdb", cutoff_days: "14" });
   });
 
   it("merges --vars over workflow_settings.yaml and the engine over both, as a compile does", () => {
