@@ -3,7 +3,6 @@
  */
 import fs from "node:fs";
 import { Command } from "commander";
-import { compileProject } from "./lib/compile";
 import {
   addDatabaseOption,
   addEngineOptions,
@@ -15,12 +14,9 @@ import {
   parseVarsOption,
   timeToleranceOption,
 } from "./lib/engine-options";
-import { runPipeline, writeRunSummary } from "./lib/pipeline";
-import { buildActions, orderActions } from "./lib/runner/graph";
 import { registerSqlCommand } from "./commands/sql";
 import { registerLoadCommands } from "./commands/load";
 import { registerGenerateCommand } from "./commands/generate";
-import { startCommand } from "./commands/start";
 import { registerBenchCommands } from "./commands/bench";
 import { registerReportsCommands } from "./commands/reports";
 import { registerExportMetricsCommand } from "./commands/export-metrics";
@@ -37,6 +33,8 @@ const list = (value: string, previous: string[] = []) => [...previous, ...value.
 addEngineOptions(program.command("compile").description("Compile the Dataform project offline and list its actions in run order"))
   .option("--json", "print the compiled graph as JSON")
   .action(async (options) => {
+    const { compileProject } = await import("./lib/compile");
+    const { buildActions, orderActions } = await import("./lib/runner/graph");
     const graph = await compileProject({ engine: engineOf(options), vars: parseVarsOption(options.vars) });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(graph, null, 2)}\n`);
@@ -57,6 +55,7 @@ addLockWaitOption(addDatabaseOption(addEngineOptions(program.command("run").desc
   .option("--no-tests", "skip the SQLX unit tests")
   .option("--summary-json <file>", "also write the run's outcome per action (status, rows, seconds) as JSON")
   .action(async (options) => {
+    const { runPipeline, writeRunSummary } = await import("./lib/pipeline");
     const summary = await runPipeline({
       engine: engineOf(options),
       database: databasePath(options),
@@ -89,6 +88,7 @@ addLockWaitOption(addTimeToleranceOption(addDatabaseOption(program.command("star
   .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
   .option("--no-reports", "do not build the report site at the end")
   .action(async (options) => {
+    const { startCommand } = await import("./commands/start");
     const ok = await startCommand({
       database: databasePath(options),
       dataDir: options.data ?? process.env.GP2GP_DATA_DIR,

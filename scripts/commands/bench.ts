@@ -3,19 +3,15 @@
  * this prints as a table and writes as JSON.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { benchClassify, type BenchFigures } from "../lib/bench/classify";
-import { machine } from "../lib/bench/machine";
-import { benchSuite, SCALES, type PhaseFigures, type Scale } from "../lib/bench/suite";
+import type { BenchFigures } from "../lib/bench/classify";
+import type { PhaseFigures, Scale } from "../lib/bench/suite";
 import { number } from "../lib/cli/format";
-import { projectContext } from "../lib/project-context";
-import { formatRows } from "../lib/runner/reporter";
-import { benchReports } from "../lib/bench/reports";
-import { stepProgressPrinter } from "../lib/reports/progress";
 
-
-export function printFigures(figures: BenchFigures): void {
+async function printFigures(figures: BenchFigures): Promise<void> {
+  const { formatRows } = await import("../lib/runner/reporter");
   const out = process.stdout;
   out.write(`\n${formatRows(figures.steps.map((s) => ({ step: s.step, rows: s.rows === null ? "" : number.format(s.rows), seconds: s.seconds.toFixed(2) })))}\n\n`);
   out.write(
@@ -42,14 +38,32 @@ export function registerBenchCommands(program: Command): void {
     .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
     .option("--json <file>", "also write the figures as JSON to this file")
     .action(async (options) => {
+      const [{ benchClassify }, { projectContext }] = await Promise.all([import("../lib/bench/classify"), import("../lib/project-context")]);
       fs.mkdirSync(options.dir, { recursive: true });
       const figures = await benchClassify({ ...options, context: projectContext({ engine: "duckdb" }), onProgress: (text) => process.stdout.write(text) });
-      printFigures(figures);
+      await printFigures(figures);
       const json = options.json ?? path.join(options.dir, "classify.json");
       fs.writeFileSync(json, `${JSON.stringify(figures, null, 2)}\n`);
       process.stdout.write(`figures written to ${json}\n`);
     });
   registerBenchSuiteCommand(bench);
+  bench
+    .command("cli")
+    .description("Time the command's start: `gp2gp --help` and `gp2gp sql \"select 1\"`, each as a ratio to Node starting with nothing to do")
+    .option("--runs <n>", "runs of each command (the median is kept)", positiveInt, 7)
+    .action(async (options) => {
+      const [{ benchCliStart }, { machine }, { formatRows }] = await Promise.all([import("../lib/bench/cli"), import("../lib/bench/machine"), import("../lib/runner/reporter")]);
+      const figures = await benchCliStart({ runs: options.runs });
+      const rows = [
+        { command: "node -e 0 (reference)", "ratio to reference": "1.0 ×", seconds: figures.referenceSeconds.toFixed(3) },
+        ...figures.commands.map((c) => ({ command: c.command, "ratio to reference": `${c.ratio.toFixed(1)} ×`, seconds: c.seconds.toFixed(3) })),
+      ];
+      const m = machine();
+      process.stdout.write(
+        `\n${formatRows(rows)}\n\nmedian of ${figures.runs} runs each; the command ran ${figures.compiled ? "from the JavaScript compiled at install" : "from its sources with ts-node (no build, or a source changed since: npm run build:cli)"}\n` +
+          `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; load average ${os.loadavg()[0]!.toFixed(1)}\n`,
+      );
+    });
   bench
     .command("reports")
     .description("Build the public reports site from the national month warehouse of `gp2gp bench suite`: pages, seconds, pages/s, peak RSS, site size, each phase as a ratio to a reference query")
@@ -57,9 +71,16 @@ export function registerBenchCommands(program: Command): void {
     .option("--database <file>", "the warehouse to build from (default <dir>/suite-month.duckdb)")
     .option("--json <file>", "where to write the figures (default <dir>/reports.json)")
     .action(async (options) => {
+      const [{ benchReports }, { machine }, { stepProgressPrinter }, { formatRows }] = await Promise.all([
+        import("../lib/bench/reports"),
+        import("../lib/bench/machine"),
+        import("../lib/reports/progress"),
+        import("../lib/runner/reporter"),
+      ]);
       const database = path.resolve(options.database ?? path.join(options.dir, "suite-month.duckdb"));
       process.stdout.write(`Building the public reports site from ${database} …\n`);
-      const figures = await benchReports({ database, dir: options.dir, onProgress: stepProgressPrinter() });
+      const { projectContext } = await import("../lib/project-context");
+      const figures = await benchReports({ database, datasets: projectContext({ engine: "duckdb" }).datasets, dir: options.dir, onProgress: stepProgressPrinter() });
       const ratio = (seconds: number) => `${(seconds / figures.referenceSeconds).toFixed(1)} ×`;
       const phases = [
         { phase: "reference: one ordered window pass over the staged messages", seconds: figures.referenceSeconds },
@@ -90,14 +111,20 @@ function registerBenchSuiteCommand(bench: Command): void {
     .option("--dir <dir>", "working folder (generated data is kept and reused)", path.join("warehouse", "bench"))
     .option("--json <file>", "where to write the figures (default <dir>/suite.json)")
     .action(async (options) => {
+      const [{ benchSuite, SCALES }, { machine }, { projectContext }, { formatRows }] = await Promise.all([
+        import("../lib/bench/suite"),
+        import("../lib/bench/machine"),
+        import("../lib/project-context"),
+        import("../lib/runner/reporter"),
+      ]);
       const scales = String(options.scales).split(",").map((s) => s.trim()) as Scale[];
       for (const s of scales) if (!(s in SCALES)) throw new Error(`--scales: "${s}" is not one of day, month, year`);
       fs.mkdirSync(options.dir, { recursive: true });
       const json = options.json ?? path.join(options.dir, "suite.json");
       const m = machine();
-      const write = (phases: PhaseFigures[], checks: Record<string, boolean>) =>
-        fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), phases, checks }, null, 2)}\n`);
-      const { phases, checks } = await benchSuite({
+      const write = (phases: PhaseFigures[], checks: Record<string, boolean>, references?: Partial<Record<Scale, number>>) =>
+        fs.writeFileSync(json, `${JSON.stringify({ benchmark: "suite", machine: m, practices: Number(options.practices), references, phases, checks }, null, 2)}\n`);
+      const { phases, references, checks } = await benchSuite({
         context: projectContext({ engine: "duckdb" }),
         scales,
         practices: Number(options.practices),
@@ -109,8 +136,9 @@ function registerBenchSuiteCommand(bench: Command): void {
       const table = phases.map((p) => ({
         scale: p.scale,
         phase: p.phase,
-        rows: number.format(p.rows),
+        "ratio to reference": `${p.ratio.toFixed(1)} ×`,
         seconds: p.seconds.toFixed(1),
+        rows: number.format(p.rows),
         "rows/s": number.format(p.rowsPerSecond),
         "peak RSS MiB": number.format(p.peakRssMiB),
         load: p.loadAverage.toFixed(1),
@@ -120,9 +148,10 @@ function registerBenchSuiteCommand(bench: Command): void {
         slowest: p.slowest ?? "",
       }));
       process.stdout.write(`\n${formatRows(table, 90)}\n\n`);
+      for (const [scale, seconds] of Object.entries(references)) process.stdout.write(`reference at ${scale}: one ordered window pass over the staged messages, ${seconds.toFixed(2)} s\n`);
       for (const [check, ok] of Object.entries(checks)) process.stdout.write(`${ok ? "ok  " : "FAIL"} ${check}\n`);
       process.stdout.write(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
-      write(phases, checks);
+      write(phases, checks, references);
       process.stdout.write(`figures written to ${json}\n`);
       if (Object.values(checks).some((ok) => !ok)) process.exitCode = 1;
     });

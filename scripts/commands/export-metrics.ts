@@ -4,10 +4,7 @@
  * the DuckDB warehouse (read-only). The rules are in scripts/lib/export/metrics.ts.
  */
 import { Command } from "commander";
-import { addDatabaseOption, databasePath, parseVarsOption, projectContextOf } from "../lib/engine-options";
-import { enforcePublishGate, reportGateFailure } from "../lib/gate";
-import { Warehouse } from "../lib/duckdb";
-import { exportMetrics } from "../lib/export/metrics";
+import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -29,6 +26,12 @@ export function registerExportMetricsCommand(program: Command): Command {
     .option("--vars <k=v,...>", "vars for the publish gate and the marts dataset, e.g. gate_min_national_transfers=1000,gate_max_practices_without_sicbl=5 on the demo warehouse")
     .option("--skip-gate", "do not check the publish gate (ad hoc files that are not published; a warning is printed)")
     .action(async (options: { database?: string; anchor: string; months: string; out: string; requireFinal?: boolean; vars?: string; skipGate?: boolean }) => {
+      const [{ projectContextOf }, { enforcePublishGate, reportGateFailure }, { Warehouse }, { exportMetrics }] = await Promise.all([
+        import("../lib/project-context"),
+        import("../lib/gate"),
+        import("../lib/duckdb"),
+        import("../lib/export/metrics"),
+      ]);
       const { datasets } = projectContextOf({ vars: options.vars });
       const warehouse = await Warehouse.open(databasePath(options), { readOnly: true });
       try {

@@ -4,10 +4,7 @@
  * it is calibrated to.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { formatCalibration, GenerateProgressReporter, printGenerateSummary } from "../lib/cli/generate-output";
-import { generate, type GenerateSummary } from "../lib/generate";
-import { calibrationReport } from "../lib/generate/calibration";
-
+import type { GenerateSummary } from "../lib/generate";
 
 const positiveInt = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number`);
@@ -29,6 +26,11 @@ export function registerGenerateCommand(program: Command): void {
     .option("--practices <n>", "number of practices", positiveInt("--practices"), 300)
     .option("--seed <n>", "random seed", positiveInt("--seed"), 1)
     .action(async (options) => {
+      const [{ formatCalibration, GenerateProgressReporter, printGenerateSummary }, { generate }, { calibrationReport }] = await Promise.all([
+        import("../lib/cli/generate-output"),
+        import("../lib/generate"),
+        import("../lib/generate/calibration"),
+      ]);
       const progress = new GenerateProgressReporter(options.days);
       let summary: GenerateSummary;
       try {

@@ -3,18 +3,16 @@
  * summary of rows loaded and rejected and the first rejections of each file.
  */
 import { Command } from "commander";
-import { withWarehouse } from "../lib/duckdb";
-import { addDatabaseOption, addLockWaitOption, addTimeToleranceOption, addVarsOption, databasePath, lockWaitOf, projectContextOf, timeToleranceOption } from "../lib/engine-options";
-import { printLoadSummary, SPINE_KIND, spineProgressBar } from "../lib/cli/load-output";
-import { loadSpine } from "../lib/load/spine";
-import { loadOds } from "../lib/load/ods";
-import { loadAsidLookup } from "../lib/load/asid-lookup";
-import { loadGeography } from "../lib/load/geography";
+import { addDatabaseOption, addLockWaitOption, addTimeToleranceOption, addVarsOption, databasePath, lockWaitOf, timeToleranceOption } from "../lib/engine-options";
 
-/** Where a load command writes: the raw dataset of --vars (or workflow_settings.yaml), and how long it waits for the file. */
-function loadTarget(options: { vars?: string; lockWait?: string }) {
+/**
+ * What every load needs, loaded when a load runs (so that `gp2gp --help` does not): the warehouse, the output, and
+ * where the command writes: the raw dataset of --vars (or workflow_settings.yaml), and how long it waits for the file.
+ */
+async function loadTarget(options: { vars?: string; lockWait?: string; engine?: string }) {
+  const [{ withWarehouse }, output, { projectContextOf }] = await Promise.all([import("../lib/duckdb"), import("../lib/cli/load-output"), import("../lib/project-context")]);
   const { datasets } = projectContextOf(options);
-  return { raw: { raw: datasets.raw }, open: { lockWait: lockWaitOf(options), datasets } };
+  return { withWarehouse, output, raw: { raw: datasets.raw }, open: { lockWait: lockWaitOf(options), datasets } };
 }
 
 export function registerLoadCommands(program: Command): void {
@@ -24,36 +22,40 @@ export function registerLoadCommands(program: Command): void {
     .argument("<paths...>", "files, or folders of YYYY-MM-DD_spine_messages.csv[.gz]")
     .action(async (paths: string[], options) => {
       const timeToleranceDays = timeToleranceOption(options);
-      const target = loadTarget(options);
-      const progress = spineProgressBar();
+      const { withWarehouse, output, raw, open } = await loadTarget(options);
+      const { loadSpine } = await import("../lib/load/spine");
+      const progress = output.spineProgressBar();
       const summary = await withWarehouse(
         databasePath(options),
         "gp2gp load spine",
-        (w) => loadSpine(w, paths, { ...target.raw, onProgress: progress.onProgress, timeToleranceDays }),
-        target.open,
+        (w) => loadSpine(w, paths, { ...raw, onProgress: progress.onProgress, timeToleranceDays }),
+        open,
       ).finally(progress.stop);
-      printLoadSummary(SPINE_KIND, summary);
+      output.printLoadSummary(output.SPINE_KIND, summary);
     });
 
   addVarsOption(addLockWaitOption(addDatabaseOption(load.command("ods").description("Monthly organisationMetadata.json files (format v5; each names its own year and month)"))))
     .argument("<paths...>", "organisationMetadata.json files")
     .action(async (paths: string[], options) => {
-      const target = loadTarget(options);
-      printLoadSummary("organisation metadata", await withWarehouse(databasePath(options), "gp2gp load ods", (w) => loadOds(w, paths, target.raw), target.open));
+      const { withWarehouse, output, raw, open } = await loadTarget(options);
+      const { loadOds } = await import("../lib/load/ods");
+      output.printLoadSummary("organisation metadata", await withWarehouse(databasePath(options), "gp2gp load ods", (w) => loadOds(w, paths, raw), open));
     });
 
   addVarsOption(addLockWaitOption(addDatabaseOption(load.command("asid-lookup").description("The monthly ASID lookup CSV from the Spine Directory"))))
     .argument("<path>", "asidLookup.csv or .csv.gz")
     .requiredOption("--month <YYYY-MM>", "the month the lookup applies to")
     .action(async (file: string, options) => {
-      const target = loadTarget(options);
-      printLoadSummary("ASID lookup", await withWarehouse(databasePath(options), "gp2gp load asid-lookup", (w) => loadAsidLookup(w, file, options.month, target.raw), target.open));
+      const { withWarehouse, output, raw, open } = await loadTarget(options);
+      const { loadAsidLookup } = await import("../lib/load/asid-lookup");
+      output.printLoadSummary("ASID lookup", await withWarehouse(databasePath(options), "gp2gp load asid-lookup", (w) => loadAsidLookup(w, file, options.month, raw), open));
     });
 
   addVarsOption(addLockWaitOption(addDatabaseOption(load.command("geography").description("Sub-ICB location → ICB → NHS England region lookup CSV (project or ONS headers)"))))
     .argument("<paths...>", "lookup CSV files")
     .action(async (paths: string[], options) => {
-      const target = loadTarget(options);
-      printLoadSummary("geography", await withWarehouse(databasePath(options), "gp2gp load geography", (w) => loadGeography(w, paths, target.raw), target.open));
+      const { withWarehouse, output, raw, open } = await loadTarget(options);
+      const { loadGeography } = await import("../lib/load/geography");
+      output.printLoadSummary("geography", await withWarehouse(databasePath(options), "gp2gp load geography", (w) => loadGeography(w, paths, raw), open));
     });
 }

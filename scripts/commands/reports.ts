@@ -6,12 +6,8 @@
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
-import { describeGate, PublishGateError } from "../lib/gate";
-import { DEFAULT_TREES, publishEdition } from "../lib/reports/publish";
-import { buildReports, DEFAULT_OUT_DIRS, describeBuild, type ReportsSource } from "../lib/reports/build";
-import { stepProgressPrinter } from "../lib/reports/progress";
-import { serveStatic } from "../lib/reports/serve";
-import { writeDictionary } from "../lib/reports/dictionary";
+import type { ReportsSource } from "../lib/reports/build";
+import { DEFAULT_OUT_DIRS, DEFAULT_TREES } from "../lib/reports/audience";
 
 const seconds = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number of seconds`);
@@ -42,6 +38,7 @@ export function registerReportsCommands(program: Command): void {
     .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
     .option("--verbose", "print Evidence's output as it runs")
     .action(async (options) => {
+      const [{ buildReports, describeBuild }, { stepProgressPrinter }] = await Promise.all([import("../lib/reports/build"), import("../lib/reports/progress")]);
       const result = await buildReports({
         database: databasePath(options),
         audience: options.audience,
@@ -60,6 +57,7 @@ export function registerReportsCommands(program: Command): void {
     .command("dictionary")
     .description("Write the data dictionary and lineage pages (reports/pages/data-dictionary/) again from the compiled graph")
     .action(async () => {
+      const { writeDictionary } = await import("../lib/reports/dictionary");
       for (const file of await writeDictionary()) process.stdout.write(`Wrote ${path.relative(process.cwd(), file)}\n`);
     });
 
@@ -76,6 +74,7 @@ export function registerReportsCommands(program: Command): void {
     .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
     .option("--verbose", "print Evidence's output as it runs")
     .action(async (options) => {
+      const [{ describeGate, PublishGateError }, { publishEdition }] = await Promise.all([import("../lib/gate"), import("../lib/reports/publish")]);
       try {
         process.stdout.write(`Publishing the ${options.audience} edition for ${options.month} …\n`);
         const result = await publishEdition({
@@ -113,6 +112,7 @@ export function registerReportsCommands(program: Command): void {
     .option("--port <port>", "port to listen on (0 picks a free one)", port, 3000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .action(async (options) => {
+      const { serveStatic } = await import("../lib/reports/serve");
       const server = await serveStatic({ dir: options.dir, port: options.port, host: options.host });
       process.stdout.write(`Serving ${path.resolve(options.dir)} at ${server.url}/ (Ctrl+C to stop)\n`);
       await new Promise<void>((resolve) => {

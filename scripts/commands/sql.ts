@@ -2,9 +2,8 @@
  * `gp2gp sql "<query>"`: one read-only query against the warehouse, for analysts (scripts/lib/analyst-query.ts).
  */
 import { Command, Option } from "commander";
-import { fileFormatOf, PrintFormat, renderRows, runAnalystQuery } from "../lib/analyst-query";
+import type { PrintFormat } from "../lib/analyst-query";
 import { addDatabaseOption, databasePath, lockWaitOf } from "../lib/engine-options";
-
 import { number } from "../lib/cli/format";
 
 export function registerSqlCommand(program: Command): void {
@@ -23,6 +22,7 @@ export function registerSqlCommand(program: Command): void {
     .action(async (query: string, options: { format?: string; out?: string; lockWait: string; database?: string }) => {
       if (!options.out && options.format === "parquet") throw new Error("--format parquet needs --out FILE.");
       if (options.out && options.format === "table") throw new Error("--format table prints to the terminal: with --out use csv, json or parquet.");
+      const { fileFormatOf, renderRows, runAnalystQuery } = await import("../lib/analyst-query");
       const result = await runAnalystQuery({
         database: databasePath(options),
         query,

@@ -9,8 +9,9 @@ import { z } from "zod";
 import { KNOWN_VARS } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { writeFileAtomically } from "./files";
+import { PROJECT_DIR } from "./paths";
 
-export const PROJECT_DIR = path.resolve(__dirname, "../..");
+export { PROJECT_DIR };
 const DATAFORM_CLI = require.resolve("@dataform/cli/bundle.js");
 
 /**

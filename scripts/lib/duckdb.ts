@@ -4,13 +4,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+// DuckDB itself is loaded when a warehouse is first opened, so that commands which never open one start fast.
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Datasets } from "../../includes/config";
 import { helpersFor } from "../../includes/engine";
 import { accessErrorCode, fileAccessMessage } from "./files";
 import { acquireLock, commandLineOf, liveWriter, readLock, shorten } from "./lock";
+import { describeHolder, type FileHolder, type LockWait, type LockWaitEvent } from "./warehouse-file";
 
-export const DEFAULT_DATABASE = "warehouse/gp2gp.duckdb";
+export type { LockWait, LockWaitEvent };
+
 /** DuckDB buffer pool size unless GP2GP_DUCKDB_MEMORY_LIMIT says otherwise. */
 export const DEFAULT_MEMORY_LIMIT = "2000MB";
 /** Most a build may spill to `<database>.tmp/` unless GP2GP_DUCKDB_MAX_TEMP_SIZE says otherwise (DuckDB's own default
@@ -19,26 +22,7 @@ export const DEFAULT_MAX_TEMP_SIZE = "20GB";
 /** Write-ahead log size that makes DuckDB checkpoint, unless GP2GP_DUCKDB_CHECKPOINT_THRESHOLD says otherwise. */
 export const DEFAULT_CHECKPOINT_THRESHOLD = "1GB";
 
-/** The database path from --database, then GP2GP_DATABASE, then the default. */
-export function resolveDatabasePath(option?: string): string {
-  return path.resolve(option ?? process.env.GP2GP_DATABASE ?? DEFAULT_DATABASE);
-}
-
 export type Row = Record<string, unknown>;
-
-/** How long an open waits for another process to release the database file, and what it reports while waiting. */
-export interface LockWait {
-  /** 0: fail at once. */
-  seconds: number;
-  onWait?: (wait: LockWaitEvent) => void;
-}
-
-export interface LockWaitEvent {
-  file: string;
-  holder: FileHolder;
-  waitedSeconds: number;
-  limitSeconds: number;
-}
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -52,9 +36,6 @@ export interface OpenOptions {
   datasets?: Datasets;
 }
 
-/** Seconds a writer (`gp2gp run`, `load`, `start`) waits for the warehouse unless --lock-wait or GP2GP_LOCK_WAIT_SECONDS says otherwise. */
-export const DEFAULT_LOCK_WAIT_SECONDS = 300;
-
 /** The warehouse file is open in another process, and stayed so for as long as the open was allowed to wait. */
 export class WarehouseBusyError extends Error {}
 /** The warehouse, its folder or a file beside it cannot be created or opened for lack of permission. */
@@ -64,31 +45,12 @@ const WRITABLE_ADVICE =
   "The warehouse needs a folder this user can write (DuckDB writes a .wal file and a lock file beside the database): " +
   "make it writable, or point --database (GP2GP_DATABASE) at a warehouse in a writable folder.";
 
-/** The process DuckDB names as holding a file, with its command line where the system shows it (Linux /proc). */
-export interface FileHolder {
-  pid?: number;
-  command?: string;
-}
-
 /** The holder named in DuckDB's "Conflicting lock is held in <program> (PID n)" message. */
 export function holderOf(message: string): FileHolder {
   const match = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
   if (!match) return {};
   const pid = Number(match[2]);
   return { pid, command: shorten(commandLineOf(pid) ?? match[1]!, 160) };
-}
-
-function describeHolder(holder: FileHolder): string {
-  if (holder.pid === undefined) return "another process";
-  return holder.command ? `process ${holder.pid} (\`${holder.command}\`)` : `process ${holder.pid}`;
-}
-
-/** One line saying what an open is waiting for (printed by the commands while they wait). */
-export function describeLockWait(wait: LockWaitEvent): string {
-  return (
-    `Waiting for ${wait.file}: it is open in ${describeHolder(wait.holder)}; ` +
-    `waited ${Math.round(wait.waitedSeconds)} s of at most ${wait.limitSeconds} s (--lock-wait, GP2GP_LOCK_WAIT_SECONDS).`
-  );
 }
 
 const LOCK_CONFLICT = /Could not set lock on file|Conflicting lock is held/i;
@@ -114,6 +76,7 @@ async function openInstance(
     if (writer) holder = { pid: writer.pid, command: writer.command };
     else {
       try {
+        const { DuckDBInstance } = await import("@duckdb/node-api");
         return await DuckDBInstance.create(file, config);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

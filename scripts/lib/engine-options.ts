@@ -5,9 +5,8 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
 import type { Engine } from "../../includes/engine";
-import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./load/spine";
-import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabasePath } from "./duckdb";
-import { projectContext, ProjectContext } from "./project-context";
+import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./load/time-tolerance";
+import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabasePath } from "./warehouse-file";
 
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
@@ -74,9 +73,4 @@ export function parseVarsOption(value?: string): Record<string, string> {
 
 export function engineOf(options: { engine?: string }): Engine {
   return engineSchema.parse(options.engine ?? "duckdb");
-}
-
-/** The project context of a command's --engine (default duckdb) and --vars: workflow_settings.yaml's vars under --vars. */
-export function projectContextOf(options: { engine?: string; vars?: string }): ProjectContext {
-  return projectContext({ engine: engineOf(options), vars: parseVarsOption(options.vars) });
 }

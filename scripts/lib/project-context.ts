@@ -10,6 +10,7 @@ import { z } from "zod";
 import { Datasets, datasetsOf, parseVars, ProjectVars } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { CompiledGraph, PROJECT_DIR } from "./compile";
+import { engineOf, parseVarsOption } from "./engine-options";
 
 export interface ProjectContext {
   readonly vars: ProjectVars;
@@ -59,3 +60,8 @@ export function workflowSettingsVars(projectDir: string = PROJECT_DIR): Record<s
 const workflowSettingsSchema = z.object({
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: "vars must map each name to a single value" }).nullish(),
 });
+
+/** The project context of a command's --engine (default duckdb) and --vars: workflow_settings.yaml's vars under --vars. */
+export function projectContextOf(options: { engine?: string; vars?: string }): ProjectContext {
+  return projectContext({ engine: engineOf(options), vars: parseVarsOption(options.vars) });
+}

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/lib/reports/build";
+import { PROJECT_DIR } from "../../scripts/lib/paths";
 
 interface Edit {
   find: string;
@@ -22,7 +22,7 @@ interface PatchModule {
   PatchError: new (message: string) => Error;
 }
 
-const SCRIPT = path.join(REPO_ROOT, "scripts", "patch-evidence.js");
+const SCRIPT = path.join(PROJECT_DIR, "scripts", "patch-evidence.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const patch = require(SCRIPT) as PatchModule;
 
@@ -65,7 +65,7 @@ function snapshot(root: string): Record<string, string> {
 
 describe("scripts/patch-evidence.js", () => {
   it("has patched the installed Evidence packages", () => {
-    const lines = patch.patchEvidence({ root: REPO_ROOT, check: true });
+    const lines = patch.patchEvidence({ root: PROJECT_DIR, check: true });
     expect(lines.some((line) => line.includes(path.join("universal-sql", "src", "client-duckdb", "browser.js")))).toBe(true);
     expect(lines.filter((line) => line.startsWith("ok: "))).toHaveLength(lines.filter((line) => !line.startsWith("note: ")).length);
   });
@@ -116,7 +116,7 @@ describe("scripts/patch-evidence.js", () => {
 describe("the patched extract writer and reader", () => {
   it("write and read back an extract with rows, and one with none (evidence-dev/evidence#2466)", async () => {
     process.env.EVIDENCE_DISABLE_TEST_DEBUG = "true"; // Evidence logs at debug level under NODE_ENV=test
-    const universalSql = path.join(REPO_ROOT, "node_modules", "@evidence-dev", "universal-sql", "src");
+    const universalSql = path.join(PROJECT_DIR, "node_modules", "@evidence-dev", "universal-sql", "src");
     const { buildMultipartParquet } = (await import(pathToFileURL(path.join(universalSql, "build-parquet.js")).href)) as {
       buildMultipartParquet: (columns: unknown[], rows: unknown[], tmp: string, out: string, file: string, batch?: number) => Promise<number>;
     };

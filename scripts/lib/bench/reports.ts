@@ -8,18 +8,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import type { Datasets } from "../../../includes/config";
 import { Warehouse } from "../duckdb";
 import { buildReports } from "../reports/build";
 import { REPORTS_DIR } from "../reports/project";
 import { ORG_ASSETS_FOLDER, ORG_PAGE_FOLDERS } from "../reports/org-pages";
-
-/** The reference: one ordered window pass over the staged messages (row number by conversation, in message order). */
-export const REFERENCE_SQL = `select max(position) from (
-  select row_number() over (partition by conversation_id order by message_at, source_file, source_row) as position
-  from gp2gp_staged.stg_spine_messages
-)`;
+import { timeReference } from "./reference";
 
 export interface ReportsBenchOptions {
+  /** The datasets of the suite's warehouse (workflow_settings.yaml's: the suite runs without --vars). */
+  datasets: Datasets;
   /** The warehouse to build from (the suite's month warehouse). */
   database: string;
   /** Working folder: the site goes to <dir>/reports-site. */
@@ -52,12 +50,10 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
   let stagedMessages: number;
   let practices: number;
   try {
-    stagedMessages = await warehouse.scalar<number>("select count(*) from gp2gp_staged.stg_spine_messages");
-    practices = await warehouse.scalar<number>("select count(distinct practice_ods_code) from gp2gp_marts.practice_metrics_monthly");
-    await warehouse.rows(REFERENCE_SQL); // warm the cache: the reference is the pass itself, not the first read from disk
-    const started = process.hrtime.bigint();
-    await warehouse.rows(REFERENCE_SQL);
-    referenceSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { staged, marts } = options.datasets;
+    stagedMessages = await warehouse.scalar<number>(`select count(*) from "${staged}".stg_spine_messages`);
+    practices = await warehouse.scalar<number>(`select count(distinct practice_ods_code) from "${marts}".practice_metrics_monthly`);
+    referenceSeconds = await timeReference(warehouse, options.datasets);
   } finally {
     warehouse.close();
   }

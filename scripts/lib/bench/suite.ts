@@ -12,9 +12,11 @@ import type { Datasets } from "../../../includes/config";
 import { Warehouse } from "../duckdb";
 import { generate } from "../generate";
 import { number } from "../cli/format";
+import { PROJECT_DIR } from "../paths";
+import { timeReference } from "./reference";
 import type { ProjectContext } from "../project-context";
 
-const GP2GP = path.resolve(__dirname, "..", "..", "gp2gp.js");
+const GP2GP = path.join(PROJECT_DIR, "scripts", "gp2gp.js");
 export const SCALES = { day: 1, month: 30, year: 365 } as const;
 export type Scale = keyof typeof SCALES;
 
@@ -27,6 +29,8 @@ export interface PhaseFigures {
   readonly peakRssMiB: number;
   /** The machine's 1-minute load average when the phase ended (other jobs share the cores). */
   readonly loadAverage: number;
+  /** `seconds` over the scale's reference (one ordered window pass over its staged messages, timed in this run). */
+  readonly ratio: number;
   /** For runs: the slowest actions. */
   readonly slowest?: string;
   /** For runs: where the runner's time went (the rest of `seconds` is starting the process and compiling). */
@@ -97,26 +101,25 @@ function slowest(summaryFile: string, count = 3): string {
     .join(", ");
 }
 
-async function count(database: string, sql: string): Promise<number> {
+async function withReadOnly<T>(database: string, body: (warehouse: Warehouse) => Promise<T>): Promise<T> {
   const warehouse = await Warehouse.open(database, { readOnly: true });
   try {
-    return await warehouse.scalar<number>(sql);
+    return await body(warehouse);
   } finally {
     warehouse.close();
   }
 }
 
+const count = (database: string, sql: string) => withReadOnly(database, (warehouse) => warehouse.scalar<number>(sql));
+
 /** A checksum of the transfers mart, to show the incremental run and the full refresh give the same table. */
-async function transfersChecksum(database: string, marts: string): Promise<string> {
-  const warehouse = await Warehouse.open(database, { readOnly: true });
-  try {
+function transfersChecksum(database: string, marts: string): Promise<string> {
+  return withReadOnly(database, async (warehouse) => {
     const columns = (await warehouse.rows<{ column_name: string }>(
       `select column_name from information_schema.columns where table_schema = '${marts}' and table_name = 'transfers' order by ordinal_position`,
     )).map((c) => `"${c.column_name}"`);
     return String(await warehouse.scalar(`select count(*) || ':' || sum(hash(${columns.join(", ")})) from "${marts}".transfers`));
-  } finally {
-    warehouse.close();
-  }
+  });
 }
 
 export interface SuiteOptions {
@@ -132,7 +135,14 @@ export interface SuiteOptions {
   onProgress?: (text: string) => void;
 }
 
-export async function benchSuite(options: SuiteOptions): Promise<{ phases: PhaseFigures[]; checks: Record<string, boolean> }> {
+export interface SuiteFigures {
+  readonly phases: PhaseFigures[];
+  /** Per scale, the reference in seconds: one ordered window pass over the staged messages after the full run. */
+  readonly references: Partial<Record<Scale, number>>;
+  readonly checks: Record<string, boolean>;
+}
+
+export async function benchSuite(options: SuiteOptions): Promise<SuiteFigures> {
   const say = options.onProgress ?? (() => undefined);
   const { datasets } = options.context;
   const days = Math.max(...options.scales.map((s) => SCALES[s])) + 1;
@@ -148,9 +158,15 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
   const referenceFiles = fs.readdirSync(reference).sort();
   const log = fs.createWriteStream(path.join(options.dir, "suite.log"), { flags: "a" });
   const phases: PhaseFigures[] = [];
+  const references: Partial<Record<Scale, number>> = {};
   const checks: Record<string, boolean> = {};
-  const record = (figures: Omit<PhaseFigures, "loadAverage">) => {
-    phases.push({ ...figures, loadAverage: Math.round(os.loadavg()[0]! * 10) / 10 });
+  const pending: Omit<PhaseFigures, "ratio">[] = [];
+  // A scale's phases are kept until its reference is timed (after its full run), then recorded with their ratios.
+  const record = (figures: Omit<PhaseFigures, "loadAverage" | "ratio">) => {
+    pending.push({ ...figures, loadAverage: Math.round(os.loadavg()[0]! * 10) / 10 });
+    const reference = references[figures.scale];
+    if (reference === undefined) return;
+    for (const phase of pending.splice(0)) phases.push({ ...phase, ratio: Math.round((phase.seconds / reference) * 10) / 10 });
     options.onPhase?.(phases, checks);
   };
 
@@ -170,6 +186,8 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
 
     const runSummary = path.join(options.dir, `run-${scale}.json`);
     const full = await gp2gp(["run", "--no-tests", "--summary-json", runSummary, ...db], log, options.dir);
+    references[scale] = await withReadOnly(database, (warehouse) => timeReference(warehouse, datasets));
+    say(`  reference (one ordered window pass over the staged messages): ${references[scale]!.toFixed(2)} s\n`);
     record({ scale, phase: "full run", rows: messages, seconds: full.seconds, rowsPerSecond: Math.round(messages / full.seconds), peakRssMiB: full.peakRssMiB, slowest: slowest(runSummary), breakdown: runBreakdown(readSummary(runSummary), datasets) });
 
     const dailyLoad = await gp2gp(["load", "spine", spineFiles[n]!, ...db], log, options.dir);
@@ -186,6 +204,11 @@ export async function benchSuite(options: SuiteOptions): Promise<{ phases: Phase
     options.onPhase?.(phases, checks);
   }
   log.end();
-  return { phases, checks };
+  const daily = (scale: Scale) => phases.find((p) => p.scale === scale && p.phase === "daily run")?.seconds;
+  const [monthDaily, yearDaily] = [daily("month"), daily("year")];
+  if (monthDaily !== undefined && yearDaily !== undefined) {
+    say(`daily run at 12 months / daily run at 1 month: ${(yearDaily / monthDaily).toFixed(2)} (goal at most 1.2)\n`);
+  }
+  return { phases, references, checks };
 }
 

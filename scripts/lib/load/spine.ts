@@ -37,6 +37,7 @@ import { ASID_DIGITS, ASID_FORMAT, describeFile, LoadError, REJECTIONS_REPORTED,
 import { CsvRecordScanner, MAX_RECORD_BYTES, UNCLOSED_QUOTE, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
 import { loadFile, type WrittenCounts } from "./load-log";
 import { ensureRawTables, rawName, type RawDatasetOption } from "./raw-tables";
+import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
 
 const duckdb = helpersFor("duckdb");
 
@@ -51,8 +52,6 @@ const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
 /** A Spine export's name starts with its UTC day. */
 const SPINE_DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})/;
 
-/** How far (in days) a message time may lie outside its file's day; `--time-tolerance-days`. */
-export const DEFAULT_TIME_TOLERANCE_DAYS = 1;
 /** No GP2GP message is older: an earlier time is a broken clock or a placeholder such as 1900-01-01. */
 export const EARLIEST_MESSAGE_DAY = "2010-01-01";
 const DAY_MS = 86_400_000;
@@ -80,14 +79,6 @@ interface FileContext {
   readonly toleranceDays: number;
 }
 
-/** Checks a time tolerance: a number of days, 0 or more (fractions allowed), at most a year. */
-export function timeToleranceDays(value: unknown, source = "the time tolerance"): number {
-  const days = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  if (typeof days !== "number" || !Number.isFinite(days) || days < 0 || days > 366) {
-    throw new Error(`${source} must be a number of days from 0 to 366 (got ${JSON.stringify(value)})`);
-  }
-  return days;
-}
 
 /** The UTC day a Spine export's name starts with; refuses a name without one. */
 export function spineFileDay(displayPath: string): string {

@@ -11,10 +11,22 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { PROJECT_DIR } from "../paths";
 import { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 
 export const audienceSchema = z.enum(["public", "internal"]);
 export type Audience = z.infer<typeof audienceSchema>;
+
+/** Where `gp2gp reports build` writes each audience's site unless --out says otherwise (never the same folder). */
+export const DEFAULT_OUT_DIRS: Record<Audience, string> = {
+  public: path.join(REPORTS_DIR, "build"),
+  internal: path.join(REPORTS_DIR, "build-internal"),
+};
+/** The editions tree `gp2gp reports publish` writes each audience's editions into unless --out says otherwise. */
+export const DEFAULT_TREES: Record<Audience, string> = {
+  public: path.join(PROJECT_DIR, "published"),
+  internal: path.join(PROJECT_DIR, "published-internal"),
+};
 
 /**
  * The module (under reports/) that tells the layout which audience a build is for: every build writes its own into

@@ -16,19 +16,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { acquireLock } from "../lock";
 import { withAssertionResultsTable } from "../runner/duckdb";
-import { AUDIENCE_MODULE, planAudience, type Audience } from "./audience";
+import { AUDIENCE_MODULE, DEFAULT_OUT_DIRS, planAudience, type Audience } from "./audience";
 import { finishSite, INTERNAL_BANNER, type FinishSiteResult } from "./finish";
 import { assertNoLeaks, bigQueryIdentifiers, warehouseIdentifiers, type IdentifierLookup } from "./leak-check";
-import { REPO_ROOT, REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
+import { PROJECT_DIR } from "../paths";
+import { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 import { generateOrgPages } from "./org-pages";
 
-export { REPO_ROOT, REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
+export { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
+export { DEFAULT_OUT_DIRS } from "./audience";
 
 /** Where each audience's site is built unless --out says otherwise: never the same folder. */
-export const DEFAULT_OUT_DIRS: Record<Audience, string> = {
-  public: path.join(REPORTS_DIR, "build"),
-  internal: path.join(REPORTS_DIR, "build-internal"),
-};
 
 export type ReportsSource = "duckdb" | "bigquery";
 
@@ -265,8 +263,8 @@ export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): void {
 /** Fails unless scripts/patch-evidence.js has patched the installed Evidence (it also applies the patch if needed). */
 export function assertPatched(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const patch = require(path.join(REPO_ROOT, "scripts", "patch-evidence.js")) as { patchEvidence: (o: { root: string }) => string[] };
-  patch.patchEvidence({ root: REPO_ROOT });
+  const patch = require(path.join(PROJECT_DIR, "scripts", "patch-evidence.js")) as { patchEvidence: (o: { root: string }) => string[] };
+  patch.patchEvidence({ root: PROJECT_DIR });
 }
 
 /**
@@ -282,7 +280,7 @@ function inheritedEnvironment(): NodeJS.ProcessEnv {
 }
 
 function evidenceCli(): string {
-  for (const base of [path.join(REPORTS_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]) {
+  for (const base of [path.join(REPORTS_DIR, "node_modules"), path.join(PROJECT_DIR, "node_modules")]) {
     const cli = path.join(base, "@evidence-dev", "evidence", "cli.js");
     if (fs.existsSync(cli)) return cli;
   }

@@ -2,9 +2,9 @@
  * Where the Evidence reports project is, and names every reports module shares.
  */
 import path from "node:path";
+import { PROJECT_DIR } from "../paths";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-export const REPORTS_DIR = path.join(REPO_ROOT, "reports");
+export const REPORTS_DIR = path.join(PROJECT_DIR, "reports");
 /** The Evidence source every page reads (`gp2gp.<table>`), whichever engine it is extracted from. */
 export const SOURCE_NAME = "gp2gp";
 

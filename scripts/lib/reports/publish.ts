@@ -23,14 +23,11 @@ import { Warehouse } from "../duckdb";
 import { enforcePublishGate, type GateResult } from "../gate";
 import { writeFileAtomically } from "../files";
 import { acquireLock } from "../lock";
-import { audienceSchema, planAudience, type Audience } from "./audience";
+import { audienceSchema, DEFAULT_TREES, planAudience, type Audience } from "./audience";
 import { buildReports } from "./build";
-import { REPO_ROOT, REPORTS_DIR, SOURCE_NAME } from "./project";
+import { PROJECT_DIR } from "../paths";
+import { REPORTS_DIR, SOURCE_NAME } from "./project";
 
-export const DEFAULT_TREES: Record<Audience, string> = {
-  public: path.join(REPO_ROOT, "published"),
-  internal: path.join(REPO_ROOT, "published-internal"),
-};
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const EDITION = /^(\d{4}-(?:0[1-9]|1[0-2]))(?:-r([1-9]\d*))?$/;
@@ -476,8 +473,8 @@ export function latestEditionHtml(latest: EditionManifest): string {
 /** The commit the code was published from, and whether tracked files differed from it (null outside git). */
 function codeVersion(): { commit: string | null; dirty: boolean | null } {
   try {
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     return { commit, dirty: status.trim() !== "" };
   } catch {
     return { commit: null, dirty: null };
@@ -488,7 +485,7 @@ function codeVersion(): { commit: string | null; dirty: boolean | null } {
 function packageVersions(): Record<string, string> {
   const versions: Record<string, string> = {};
   for (const name of ["@evidence-dev/evidence", "@evidence-dev/core-components", "@evidence-dev/duckdb"]) {
-    for (const base of [path.join(REPORTS_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]) {
+    for (const base of [path.join(REPORTS_DIR, "node_modules"), path.join(PROJECT_DIR, "node_modules")]) {
       const file = path.join(base, name, "package.json");
       if (fs.existsSync(file)) {
         versions[name] = z.object({ version: z.string() }).parse(JSON.parse(fs.readFileSync(file, "utf8"))).version;

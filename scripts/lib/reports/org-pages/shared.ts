@@ -6,8 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
+import { PROJECT_DIR } from "../../paths";
 
-export const ASSETS_DIR = path.join(__dirname, "assets");
+export const ASSETS_DIR = path.join(PROJECT_DIR, "scripts", "lib", "reports", "org-pages", "assets");
 export const SCRIPT_FILE = path.join(ASSETS_DIR, "org-pages.js");
 export const STYLE_FILE = path.join(ASSETS_DIR, "org-pages.css");
 
