@@ -48,7 +48,7 @@ const nonEmpty = z.string().trim().min(1);
 /** The part of a Google credentials file checked before use: its type, and what that type cannot do without. */
 const credentialsFileSchema = z
   .object({
-    type: nonEmpty,
+    type: z.string({ error: "missing (service_account, authorized_user, external_account, …)" }).trim().min(1, { error: "empty" }),
     project_id: nonEmpty.optional(),
     quota_project_id: nonEmpty.optional(),
     client_email: z.string().optional(),

@@ -115,7 +115,7 @@ describe("resolveBigQueryCredentials", () => {
     );
     const noType = setUp("key.json", { project_id: "p" });
     expect(failure(() => resolveBigQueryCredentials({ ...RUNNER, env: { HOME: home, GOOGLE_APPLICATION_CREDENTIALS: noType.file } })).message).toMatch(
-      new RegExp(`^GOOGLE_APPLICATION_CREDENTIALS names ${noType.file}, which is not a Google credentials file: type: `),
+      new RegExp(`^GOOGLE_APPLICATION_CREDENTIALS names ${noType.file}, which is not a Google credentials file: type: missing \\(service_account, authorized_user`),
     );
     const noKey = setUp("key.json", { ...SERVICE_ACCOUNT, private_key: undefined });
     expect(failure(() => resolveBigQueryCredentials({ ...RUNNER, env: { HOME: home, GOOGLE_APPLICATION_CREDENTIALS: noKey.file } })).message).toContain("private_key: a service_account file needs private_key");
