@@ -3,6 +3,7 @@
  */
 import fs from "node:fs";
 import { Command } from "commander";
+import { BigQueryCredentialsError } from "./lib/bigquery-credentials";
 import {
   addDatabaseOption,
   addEngineOptions,
@@ -108,5 +109,6 @@ if (process.env.GP2GP_RUSAGE_FILE) {
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`gp2gp: ${error instanceof Error ? error.message : String(error)}\n`);
   if (process.env.GP2GP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = process.exitCode || 2;
+  // Missing or unusable Google credentials fail the command as a failed run does (1), before any network call.
+  process.exitCode = process.exitCode || (error instanceof BigQueryCredentialsError ? 1 : 2);
 });

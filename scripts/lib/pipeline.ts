@@ -6,7 +6,7 @@ import { firstBuildBatchesFor } from "../../includes/config";
 import type { Engine } from "../../includes/engine";
 import { compileProject, CompiledGraph } from "./compile";
 import { LockWait, Warehouse, withWarehouse } from "./duckdb";
-import { contextOf } from "./project-context";
+import { contextOf, workflowSettingsDefaultProject } from "./project-context";
 import { DuckDBExecutor } from "./runner/duckdb";
 import { buildActions, selectActions, Selection } from "./runner/graph";
 import { ConsoleReporter } from "./runner/reporter";
@@ -36,9 +36,11 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   const actionsOf = (graph: CompiledGraph) => selectActions(buildActions(graph), options.selection ?? {});
 
   if (options.engine === "bigquery") {
-    const graph = options.graph ?? (await compileProject({ engine: options.engine, vars: options.vars }));
     const { BigQueryExecutor } = await import("./runner/bigquery");
-    const executor: Executor = BigQueryExecutor.fromEnvironment(graph);
+    // Before the compile: without credentials the command fails at once, naming what would supply them.
+    const credentials = BigQueryExecutor.credentials(process.env, options.graph?.projectConfig.defaultDatabase ?? workflowSettingsDefaultProject());
+    const graph = options.graph ?? (await compileProject({ engine: options.engine, vars: options.vars }));
+    const executor: Executor = BigQueryExecutor.fromEnvironment(graph, process.env, credentials);
     try {
       return await runActions(actionsOf(graph), executor, execute, reporter);
     } finally {

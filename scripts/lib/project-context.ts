@@ -48,16 +48,29 @@ export function projectContext(options: ProjectContextOptions): ProjectContext {
  * tests/graph/project-context.test.ts checks the result against the vars Dataform compiles with.
  */
 export function workflowSettingsVars(projectDir: string = PROJECT_DIR): Record<string, string> {
+  return Object.fromEntries(Object.entries(workflowSettings(projectDir).vars ?? {}).map(([name, value]) => [name, String(value)]));
+}
+
+/**
+ * The `defaultProject:` of workflow_settings.yaml (the BigQuery project of every target, which the compile makes the
+ * graph's default database), for what is decided before compiling, such as a BigQuery command's credentials.
+ */
+export function workflowSettingsDefaultProject(projectDir: string = PROJECT_DIR): string | undefined {
+  return workflowSettings(projectDir).defaultProject ?? undefined;
+}
+
+function workflowSettings(projectDir: string): z.infer<typeof workflowSettingsSchema> {
   const file = path.join(projectDir, "workflow_settings.yaml");
   const settings = workflowSettingsSchema.safeParse(parseYaml(fs.readFileSync(file, "utf8")));
   if (!settings.success) {
     const problems = settings.error.issues.map((issue) => `${issue.path.join(".") || "(the file)"}: ${issue.message}`);
     throw new Error(`${file}: ${problems.join("; ")}`);
   }
-  return Object.fromEntries(Object.entries(settings.data.vars ?? {}).map(([name, value]) => [name, String(value)]));
+  return settings.data;
 }
 
 const workflowSettingsSchema = z.object({
+  defaultProject: z.string().trim().min(1, { error: "defaultProject must name a Google Cloud project" }).nullish(),
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: "vars must map each name to a single value" }).nullish(),
 });
 

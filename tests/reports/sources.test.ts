@@ -61,7 +61,15 @@ describe("reports sources", () => {
         EVIDENCE_SOURCE__gp2gp__private_key: "k",
       }),
     ).not.toThrow();
-    expect(() => assertBigQueryCredentials({ EVIDENCE_SOURCE__gp2gp__authenticator: "gcloud-cli", EVIDENCE_SOURCE__gp2gp__project_id: "p" })).not.toThrow();
+    // gcloud-cli needs application default credentials too (tests/runner/bigquery-credentials.test.ts has the rest).
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-reports-home-"));
+    temp.push(home);
+    expect(() => assertBigQueryCredentials({ HOME: home, EVIDENCE_SOURCE__gp2gp__authenticator: "gcloud-cli", EVIDENCE_SOURCE__gp2gp__project_id: "p" })).toThrow(
+      /gcloud auth application-default login/,
+    );
+    expect(() =>
+      assertBigQueryCredentials({ HOME: home, GP2GP_BIGQUERY_METADATA_CREDENTIALS: "1", EVIDENCE_SOURCE__gp2gp__authenticator: "gcloud-cli", EVIDENCE_SOURCE__gp2gp__project_id: "p" }),
+    ).not.toThrow();
     expect(() => assertBigQueryCredentials({ EVIDENCE_SOURCE__gp2gp__authenticator: "password" })).toThrow(/authenticator/);
   });
 });

@@ -341,11 +341,13 @@ describe("BigQueryExecutor", () => {
   });
 
   it("takes project and location from the environment and the workflow settings", () => {
-    expect(() => BigQueryExecutor.fromEnvironment(compiledGraphSchema.parse({ projectConfig: { defaultSchema: "x" } }), {})).toThrow(/No BigQuery project/);
-    expect(() => BigQueryExecutor.fromEnvironment(graph, { GP2GP_BIGQUERY_KEY_FILE: "/nonexistent/key.json" })).toThrow(/GP2GP_BIGQUERY_KEY_FILE names a key file that does not exist/);
-    const fromGraph = BigQueryExecutor.fromEnvironment(graph, {}) as unknown as { projectId: string; location: string };
+    // An emulator needs no credentials (tests/runner/bigquery-credentials.test.ts has the rest).
+    const emulator = { BIGQUERY_EMULATOR_HOST: "http://localhost:9050" };
+    expect(() => BigQueryExecutor.fromEnvironment(compiledGraphSchema.parse({ projectConfig: { defaultSchema: "x" } }), emulator)).toThrow(/No BigQuery project/);
+    expect(() => BigQueryExecutor.fromEnvironment(graph, { GP2GP_BIGQUERY_KEY_FILE: "/nonexistent/key.json" })).toThrow("GP2GP_BIGQUERY_KEY_FILE names /nonexistent/key.json, which does not exist.");
+    const fromGraph = BigQueryExecutor.fromEnvironment(graph, emulator) as unknown as { projectId: string; location: string };
     expect([fromGraph.projectId, fromGraph.location]).toEqual([P, LOCATION]);
-    const fromEnv = BigQueryExecutor.fromEnvironment(graph, { GP2GP_BIGQUERY_PROJECT: "other-proj" }) as unknown as { projectId: string };
+    const fromEnv = BigQueryExecutor.fromEnvironment(graph, { ...emulator, GP2GP_BIGQUERY_PROJECT: "other-proj" }) as unknown as { projectId: string };
     expect(fromEnv.projectId).toBe("other-proj");
   });
 

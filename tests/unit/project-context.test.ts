@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datasetsOf, parseVars } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { exportQueries, metricMonths } from "../../scripts/lib/export/metrics";
-import { contextOf, projectContext, workflowSettingsVars } from "../../scripts/lib/project-context";
+import { contextOf, projectContext, workflowSettingsDefaultProject, workflowSettingsVars } from "../../scripts/lib/project-context";
 import { startSummary } from "../../scripts/lib/start-summary";
 import { makeGraph } from "../support/graph";
 import { tempDir, writeFile } from "../support/warehouse";
@@ -87,6 +87,10 @@ describe("the project context", () => {
     expect(() => workflowSettingsVars(dir)).toThrow(/workflow_settings\.yaml: vars\.cutoffs: /);
     writeFile(dir, "workflow_settings.yaml", "vars: { engine: duckdb, cutoff_days: 14 }\n");
     expect(workflowSettingsVars(dir)).toEqual({ engine: "duckdb", cutoff_days: "14" });
+    expect(workflowSettingsDefaultProject(dir)).toBeUndefined();
+    writeFile(dir, "workflow_settings.yaml", "defaultProject: my-project\n");
+    expect(workflowSettingsDefaultProject(dir)).toBe("my-project");
+    expect(workflowSettingsDefaultProject()).toBe("gp2gp-insights");
   });
 
   it("merges --vars over workflow_settings.yaml and the engine over both, as a compile does", () => {

@@ -14,19 +14,18 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { ResolvedBigQueryCredentials } from "../bigquery-credentials";
 import { acquireLock } from "../lock";
 import { withAssertionResultsTable } from "../runner/duckdb";
 import { AUDIENCE_MODULE, DEFAULT_OUT_DIRS, planAudience, type Audience } from "./audience";
 import { finishSite, INTERNAL_BANNER, type FinishSiteResult } from "./finish";
-import { assertNoLeaks, bigQueryIdentifiers, warehouseIdentifiers, type IdentifierLookup } from "./leak-check";
+import { assertNoLeaks, bigQueryIdentifiers, reportsSourceCredentials, warehouseIdentifiers, type IdentifierLookup } from "./leak-check";
 import { PROJECT_DIR } from "../paths";
 import { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 import { generateOrgPages } from "./org-pages";
 
 export { REPORTS_DIR, routeOf, SOURCE_NAME } from "./project";
 export { DEFAULT_OUT_DIRS } from "./audience";
-
-/** Where each audience's site is built unless --out says otherwise: never the same folder. */
 
 export type ReportsSource = "duckdb" | "bigquery";
 
@@ -113,7 +112,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     throw new Error(`The warehouse ${database} does not exist: run \`gp2gp start\` (or \`gp2gp run\`) first, or pass --database`);
   }
   if (audience === "internal") assertInternalTarget(outDir);
-  if (source === "bigquery") assertBigQueryCredentials(process.env);
+  const credentials = source === "bigquery" ? assertBigQueryCredentials(process.env) : undefined;
   assertPatched();
   const cli = evidenceCli();
   const plan = planAudience(audience);
@@ -134,6 +133,9 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
       NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-old-space-size=4096"].filter(Boolean).join(" "),
       // The DuckDB connector joins the filename to the source folder, so it must be relative to it.
       ...(source === "duckdb" ? { [`EVIDENCE_SOURCE__${SOURCE_NAME}__filename`]: path.relative(path.join(workDir, "sources", SOURCE_NAME), database) } : {}),
+      // Evidence's own Google client is pointed at the credentials file resolved above (its version of Google's
+      // library does not read CLOUDSDK_CONFIG, so it could miss or differ from the file found here).
+      ...(credentials && "keyFilename" in credentials ? { GOOGLE_APPLICATION_CREDENTIALS: credentials.keyFilename } : {}),
     };
     let log = "";
     const logFile = path.join(workDir, "evidence.log");
@@ -238,8 +240,12 @@ function assertInternalTarget(outDir: string): void {
   }
 }
 
-/** The BigQuery source takes its credentials from EVIDENCE_SOURCE__gp2gp__… variables only: say which are missing. */
-export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): void {
+/**
+ * The BigQuery source takes its credentials from EVIDENCE_SOURCE__gp2gp__… variables only: say which are missing.
+ * Then resolves them offline (reportsSourceCredentials), so that a build without usable credentials fails before
+ * anything is extracted; except for oauth, whose token Evidence uses as given (the leak check resolves its own).
+ */
+export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): ResolvedBigQueryCredentials | undefined {
   const prefix = `EVIDENCE_SOURCE__${SOURCE_NAME}__`;
   const authenticator = env[`${prefix}authenticator`] ?? "service-account";
   const needed =
@@ -258,6 +264,7 @@ export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): void {
         "(credentials are never read from files in the repository; see reports/sources/gp2gp/connection.bigquery.yaml)",
     );
   }
+  return authenticator === "oauth" ? undefined : reportsSourceCredentials(env);
 }
 
 /** Fails unless scripts/patch-evidence.js has patched the installed Evidence (it also applies the patch if needed). */

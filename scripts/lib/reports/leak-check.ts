@@ -22,9 +22,11 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { helpersFor } from "../../../includes/engine";
+import { createBigQueryClient, resolveBigQueryCredentials, type ResolvedBigQueryCredentials } from "../bigquery-credentials";
 import { Warehouse } from "../duckdb";
 import { filesUnder } from "../files";
 import { INTERNAL_COLUMN } from "./audience";
+import { SOURCE_NAME } from "./project";
 
 /** A UUID (conversation ID) or a 12-digit number standing alone (ASID). */
 const IDENTIFIER_SHAPE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9])[0-9]{12}(?![0-9])/gi;
@@ -81,11 +83,29 @@ where v in (select upper(conversation_id) from gp2gp_marts.transfers)
   or v in (select sending_practice_asid from gp2gp_marts.transfers)`;
 
 /**
+ * The credentials of the reports' BigQuery source, resolved offline (scripts/lib/bigquery-credentials.ts): the
+ * service account of EVIDENCE_SOURCE__gp2gp__client_email and …__private_key (authenticator service-account, the
+ * default), else application default credentials (gcloud-cli; and oauth, whose token only Evidence uses).
+ * Throws BigQueryCredentialsError when nothing supplies them.
+ */
+export function reportsSourceCredentials(env: NodeJS.ProcessEnv): ResolvedBigQueryCredentials {
+  const prefix = `EVIDENCE_SOURCE__${SOURCE_NAME}__`;
+  const [email, key] = [env[`${prefix}client_email`], env[`${prefix}private_key`]];
+  const serviceAccount = (env[`${prefix}authenticator`] ?? "service-account") === "service-account" && email && key;
+  return resolveBigQueryCredentials({
+    env,
+    projectId: env[`${prefix}project_id`],
+    projectHint: `${prefix}project_id`,
+    ...(serviceAccount ? { serviceAccount: { clientEmail: email, privateKey: key.replace(/\\n/g, "\n"), origin: `${prefix}client_email` } } : {}),
+  });
+}
+
+/**
  * The conversation IDs and ASIDs of gp2gp_marts.transfers on BigQuery, read with the credentials of the build's
- * BigQuery source (EVIDENCE_SOURCE__gp2gp__…): a service account's key, or else application default credentials.
+ * BigQuery source (reportsSourceCredentials), resolved when the first value is looked up.
  */
 export function bigQueryIdentifiers(env: NodeJS.ProcessEnv, client?: BigQueryQueryClient): IdentifierLookup {
-  const prefix = "EVIDENCE_SOURCE__gp2gp__";
+  const prefix = `EVIDENCE_SOURCE__${SOURCE_NAME}__`;
   const location = env[`${prefix}location`] ?? "europe-west2";
   let bigquery = client;
   return {
@@ -93,16 +113,7 @@ export function bigQueryIdentifiers(env: NodeJS.ProcessEnv, client?: BigQueryQue
     async known(values) {
       const found = new Set<string>();
       if (values.length === 0) return found;
-      if (!bigquery) {
-        // Loaded here so that a DuckDB build never loads the Google client libraries.
-        const { BigQuery } = require("@google-cloud/bigquery") as typeof import("@google-cloud/bigquery");
-        const [email, key] = [env[`${prefix}client_email`], env[`${prefix}private_key`]];
-        bigquery = new BigQuery({
-          projectId: env[`${prefix}project_id`],
-          location,
-          ...((env[`${prefix}authenticator`] ?? "service-account") === "service-account" && email && key ? { credentials: { client_email: email, private_key: key.replace(/\\n/g, "\n") } } : {}),
-        }) as unknown as BigQueryQueryClient;
-      }
+      bigquery ??= createBigQueryClient(reportsSourceCredentials(env), location) as unknown as BigQueryQueryClient;
       for (let at = 0; at < values.length; at += LOOKUP_BATCH) {
         const [rows] = await bigquery.query({ query: BIGQUERY_LOOKUP_SQL, params: { values: values.slice(at, at + LOOKUP_BATCH) }, location });
         for (const row of rows) found.add(String(row.v));

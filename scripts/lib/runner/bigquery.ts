@@ -3,12 +3,13 @@
  * location of the workflow settings, with job labels naming the action. `--dry-run` turns every job into a dry-run
  * job (nothing is created or changed) and reports the bytes BigQuery says each action would process.
  *
- * Credentials: application default credentials, or the key file named by GP2GP_BIGQUERY_KEY_FILE or
- * GOOGLE_APPLICATION_CREDENTIALS. Job project: GP2GP_BIGQUERY_PROJECT, else the compiled default database.
- * BIGQUERY_EMULATOR_HOST is honoured by the client library.
+ * Credentials (resolved offline before the client is made, see ../bigquery-credentials.ts): the key file named by
+ * GP2GP_BIGQUERY_KEY_FILE or GOOGLE_APPLICATION_CREDENTIALS, gcloud's application default credentials, or the
+ * metadata server when GP2GP_BIGQUERY_METADATA_CREDENTIALS=1. Job project: GP2GP_BIGQUERY_PROJECT, else the compiled
+ * default database (defaultProject in workflow_settings.yaml). BIGQUERY_EMULATOR_HOST is honoured by the client library.
  */
-import fs from "node:fs";
 import type { Engine } from "../../../includes/engine";
+import { createBigQueryClient, resolveBigQueryCredentials, type ResolvedBigQueryCredentials } from "../bigquery-credentials";
 import type { CompiledGraph, Target } from "../compile";
 import {
   assertionCountQuery,
@@ -207,24 +208,31 @@ export class BigQueryExecutor implements Executor {
   }
 
   /**
-   * An executor with a real client: project from GP2GP_BIGQUERY_PROJECT or the graph's default database,
-   * location from the workflow settings (defaultLocation), credentials as described at the top of this file.
+   * An executor with a real client: project from GP2GP_BIGQUERY_PROJECT or the graph's default database (else the
+   * credentials' project), location from the workflow settings (defaultLocation), credentials as described at the top
+   * of this file. Throws BigQueryCredentialsError, before any client is made, when nothing supplies them.
    */
-  static fromEnvironment(graph: CompiledGraph, env: NodeJS.ProcessEnv = process.env): BigQueryExecutor {
-    const projectId = env.GP2GP_BIGQUERY_PROJECT || graph.projectConfig.defaultDatabase;
-    if (!projectId) {
-      throw new Error("No BigQuery project: set defaultProject in workflow_settings.yaml or GP2GP_BIGQUERY_PROJECT.");
-    }
+  static fromEnvironment(
+    graph: CompiledGraph,
+    env: NodeJS.ProcessEnv = process.env,
+    credentials: ResolvedBigQueryCredentials = BigQueryExecutor.credentials(env, graph.projectConfig.defaultDatabase),
+  ): BigQueryExecutor {
     const location = (graph.projectConfig as { defaultLocation?: string }).defaultLocation || DEFAULT_LOCATION;
-    const keyFilename = env.GP2GP_BIGQUERY_KEY_FILE || env.GOOGLE_APPLICATION_CREDENTIALS || undefined;
-    if (keyFilename && !fs.existsSync(keyFilename)) {
-      const variable = env.GP2GP_BIGQUERY_KEY_FILE ? "GP2GP_BIGQUERY_KEY_FILE" : "GOOGLE_APPLICATION_CREDENTIALS";
-      throw new Error(`${variable} names a key file that does not exist: ${keyFilename}`);
-    }
-    // Loaded here so that DuckDB-only commands never load the Google client libraries.
-    const { BigQuery } = require("@google-cloud/bigquery") as typeof import("@google-cloud/bigquery");
-    const client = new BigQuery({ projectId, location, ...(keyFilename ? { keyFilename } : {}) });
-    return new BigQueryExecutor({ client: client as unknown as BigQueryClientLike, projectId, location });
+    const client = createBigQueryClient(credentials, location);
+    return new BigQueryExecutor({ client: client as unknown as BigQueryClientLike, projectId: credentials.projectId, location });
+  }
+
+  /**
+   * The runner's credentials and job project (GP2GP_BIGQUERY_PROJECT, else `defaultProject`: the graph's default
+   * database, i.e. workflow_settings.yaml's defaultProject), resolved offline; throws BigQueryCredentialsError.
+   */
+  static credentials(env: NodeJS.ProcessEnv, defaultProject: string | undefined): ResolvedBigQueryCredentials {
+    return resolveBigQueryCredentials({
+      env,
+      projectId: env.GP2GP_BIGQUERY_PROJECT || defaultProject,
+      projectHint: "GP2GP_BIGQUERY_PROJECT (else defaultProject in workflow_settings.yaml)",
+      keyFileVariable: "GP2GP_BIGQUERY_KEY_FILE",
+    });
   }
 
   async prepare(actions: readonly Action[], options: ExecuteOptions): Promise<void> {
