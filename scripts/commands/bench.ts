@@ -59,7 +59,7 @@ export function registerBenchCommands(program: Command): void {
     .action(async (options) => {
       const database = path.resolve(options.database ?? path.join(options.dir, "suite-month.duckdb"));
       process.stdout.write(`Building the public reports site from ${database} …\n`);
-      const figures = await benchReports({ database, dir: options.dir, onProgress: stepProgressPrinter() });
+      const figures = await benchReports({ database, dir: options.dir, context: projectContext({ engine: "duckdb" }), onProgress: stepProgressPrinter() });
       const ratio = (seconds: number) => `${(seconds / figures.referenceSeconds).toFixed(1)} ×`;
       const phases = [
         { phase: "reference: one ordered window pass over the staged messages", seconds: figures.referenceSeconds },

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
+import { addDatabaseOption, databasePath, parseVarsOption, projectContextOf } from "../lib/engine-options";
 import { describeGate, PublishGateError } from "../lib/gate";
 import { DEFAULT_TREES, publishEdition } from "../lib/reports/publish";
 import { buildReports, DEFAULT_OUT_DIRS, describeBuild, type ReportsSource } from "../lib/reports/build";
@@ -44,6 +44,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (options) => {
       const result = await buildReports({
         database: databasePath(options),
+        datasets: projectContextOf({}).datasets,
         audience: options.audience,
         source: options.source as ReportsSource,
         outDir: options.out,
@@ -84,6 +85,7 @@ export function registerReportsCommands(program: Command): void {
           out: options.out,
           database: databasePath(options),
           vars: parseVarsOption(options.vars),
+          datasets: projectContextOf({ vars: options.vars }).datasets,
           sourcesTimeoutSeconds: options.sourcesTimeout,
           buildTimeoutSeconds: options.buildTimeout,
           onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,

@@ -9,19 +9,24 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { Warehouse } from "../duckdb";
+import type { ProjectContext } from "../project-context";
 import { buildReports } from "../reports/build";
 import { REPORTS_DIR } from "../reports/project";
 import { ORG_ASSETS_FOLDER, ORG_PAGE_FOLDERS } from "../reports/org-pages";
 
 /** The reference: one ordered window pass over the staged messages (row number by conversation, in message order). */
-export const REFERENCE_SQL = `select max(position) from (
+export function referenceSql(staged: string): string {
+  return `select max(position) from (
   select row_number() over (partition by conversation_id order by message_at, source_file, source_row) as position
-  from gp2gp_staged.stg_spine_messages
+  from ${staged}.stg_spine_messages
 )`;
+}
 
 export interface ReportsBenchOptions {
   /** The warehouse to build from (the suite's month warehouse). */
   database: string;
+  /** The project context of the warehouse (its datasets). */
+  context: ProjectContext;
   /** Working folder: the site goes to <dir>/reports-site. */
   dir: string;
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
@@ -44,6 +49,7 @@ export interface ReportsBenchFigures {
 }
 
 export async function benchReports(options: ReportsBenchOptions): Promise<ReportsBenchFigures> {
+  const { datasets } = options.context;
   if (!fs.existsSync(options.database)) {
     throw new Error(`No warehouse at ${options.database}: build the national month warehouse first with \`gp2gp bench suite --scales month\` (it writes <dir>/suite-month.duckdb)`);
   }
@@ -52,11 +58,11 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
   let stagedMessages: number;
   let practices: number;
   try {
-    stagedMessages = await warehouse.scalar<number>("select count(*) from gp2gp_staged.stg_spine_messages");
-    practices = await warehouse.scalar<number>("select count(distinct practice_ods_code) from gp2gp_marts.practice_metrics_monthly");
-    await warehouse.rows(REFERENCE_SQL); // warm the cache: the reference is the pass itself, not the first read from disk
+    stagedMessages = await warehouse.scalar<number>(`select count(*) from ${datasets.staged}.stg_spine_messages`);
+    practices = await warehouse.scalar<number>(`select count(distinct practice_ods_code) from ${datasets.marts}.practice_metrics_monthly`);
+    await warehouse.rows(referenceSql(datasets.staged)); // warm the cache: the reference is the pass itself, not the first read from disk
     const started = process.hrtime.bigint();
-    await warehouse.rows(REFERENCE_SQL);
+    await warehouse.rows(referenceSql(datasets.staged));
     referenceSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
     warehouse.close();
@@ -68,6 +74,7 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
   try {
     result = await buildReports({
       database: options.database,
+      datasets,
       outDir: path.join(options.dir, "reports-site"),
       workDir: path.join(REPORTS_DIR, ".work", "bench"),
       sourcesTimeoutSeconds: 1200,
