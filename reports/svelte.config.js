@@ -7,7 +7,7 @@
 // links to the organisation pages, which do not exist yet, and rendered Evidence's error page for each: at national
 // scale 6,400 failed renders. A link that still leads there (or what Evidence's error page fetches while rendering
 // one) is left to the generator; any other error fails the build as before.
-const ORGANISATION_PAGE = /\/(practices|sub-icb-locations|icbs|regions)\/[A-Za-z0-9]+\/$/;
+import { ORGANISATION_PAGE } from './components/organisation-page.js';
 
 export default {
 	kit: {

@@ -38,9 +38,14 @@ export function registerReportsCommands(program: Command): void {
     .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
     .option("--verbose", "print Evidence's output as it runs")
     .action(async (options) => {
-      const [{ buildReports, describeBuild }, { stepProgressPrinter }] = await Promise.all([import("../lib/reports/build"), import("../lib/reports/progress")]);
+      const [{ buildReports, describeBuild }, { stepProgressPrinter }, { projectContextOf }] = await Promise.all([
+        import("../lib/reports/build"),
+        import("../lib/reports/progress"),
+        import("../lib/project-context"),
+      ]);
       const result = await buildReports({
         database: databasePath(options),
+        datasets: projectContextOf({}).datasets,
         audience: options.audience,
         source: options.source as ReportsSource,
         outDir: options.out,
@@ -74,7 +79,11 @@ export function registerReportsCommands(program: Command): void {
     .option("--build-timeout <seconds>", "time limit of the page build step", seconds("--build-timeout"), 900)
     .option("--verbose", "print Evidence's output as it runs")
     .action(async (options) => {
-      const [{ describeGate, PublishGateError }, { publishEdition }] = await Promise.all([import("../lib/gate"), import("../lib/reports/publish")]);
+      const [{ describeGate, PublishGateError }, { publishEdition }, { projectContextOf }] = await Promise.all([
+        import("../lib/gate"),
+        import("../lib/reports/publish"),
+        import("../lib/project-context"),
+      ]);
       try {
         process.stdout.write(`Publishing the ${options.audience} edition for ${options.month} …\n`);
         const result = await publishEdition({
@@ -83,6 +92,7 @@ export function registerReportsCommands(program: Command): void {
           out: options.out,
           database: databasePath(options),
           vars: parseVarsOption(options.vars),
+          datasets: projectContextOf({ vars: options.vars }).datasets,
           sourcesTimeoutSeconds: options.sourcesTimeout,
           buildTimeoutSeconds: options.buildTimeout,
           onOutput: options.verbose ? (text) => process.stdout.write(text) : undefined,

@@ -60,7 +60,7 @@ export async function startCommand(options: StartOptions): Promise<boolean> {
     out.write(`\n`);
     try {
       // The public site: no transfer-level page or identifier (`gp2gp reports build --audience internal` builds the other).
-      const result = await buildReports({ database: options.database, onProgress: (message) => out.write(`${message}\n`), onPagesProgress: stepProgressPrinter(out) });
+      const result = await buildReports({ database: options.database, datasets: context.datasets, onProgress: (message) => out.write(`${message}\n`), onPagesProgress: stepProgressPrinter(out) });
       out.write(describeBuild(result));
     } catch (error) {
       // The warehouse is built and usable; say plainly that the site is not, and how to try again.

@@ -51,7 +51,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   if (options.dryRun) throw new Error("--dry-run needs --engine bigquery (DuckDB has no dry-run jobs); use `gp2gp compile` to check the graph.");
   const run = async (warehouse: Warehouse) => {
     const graph = options.graph ?? (await compileForWarehouse(warehouse, options.vars, execute.fullRefresh));
-    return runActions(actionsOf(graph), new DuckDBExecutor(warehouse), execute, reporter);
+    return runActions(actionsOf(graph), new DuckDBExecutor(warehouse, contextOf(graph).datasets.marts), execute, reporter);
   };
   if (options.warehouse) return run(options.warehouse);
   // No schemas are created on opening: the executor creates those of the actions it runs (DuckDBExecutor.prepare),

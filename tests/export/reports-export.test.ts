@@ -7,9 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { exportReport, PublishGateError, registerExportReportCommand } from "../../scripts/commands/export-report";
+import { registerExportReportCommand } from "../../scripts/commands/export-report";
 import type { Warehouse } from "../../scripts/lib/duckdb";
-import { compareCells, parseReportName, parseWindow, percentOf, renderCsv, reportFileName } from "../../scripts/lib/export/reports";
+import { compareCells, exportReport, parseReportName, parseWindow, percentOf, renderCsv, reportFileName } from "../../scripts/lib/export/reports";
+import { PublishGateError } from "../../scripts/lib/gate";
 import { DECEMBER_2019, DECEMBER_WATERMARK, graphWithVars, runWithVars, warehouseWith, watermarkRow } from "../support/report-transfers";
 import { tempDir } from "../support/warehouse";
 

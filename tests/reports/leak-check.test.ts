@@ -16,7 +16,7 @@ import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { buildReports, DEFAULT_OUT_DIRS } from "../../scripts/lib/reports/build";
 import { assertInternalPages, finishSite } from "../../scripts/lib/reports/finish";
-import { assertNoLeaks, BIGQUERY_LOOKUP_SQL, bigQueryIdentifiers, findLeaks, LeakCheckError, warehouseIdentifiers, type IdentifierLookup } from "../../scripts/lib/reports/leak-check";
+import { assertNoLeaks, bigQueryIdentifiers, findLeaks, LeakCheckError, warehouseIdentifiers, type IdentifierLookup } from "../../scripts/lib/reports/leak-check";
 import { precompressSite } from "../../scripts/lib/reports/precompress";
 import { acceptedEncodings, serveStatic } from "../../scripts/lib/reports/serve";
 
@@ -139,7 +139,7 @@ describe("the leak check", () => {
     } finally {
       warehouse.close();
     }
-    const known = await warehouseIdentifiers(database).known([CONVERSATION.toUpperCase(), ASID, "999999999999", NOT_OURS.toUpperCase()]);
+    const known = await warehouseIdentifiers(database, datasets).known([CONVERSATION.toUpperCase(), ASID, "999999999999", NOT_OURS.toUpperCase()]);
     expect([...known].sort()).toEqual(["999999999999", ASID, CONVERSATION.toUpperCase()].sort());
   });
 
@@ -151,11 +151,15 @@ describe("the leak check", () => {
         return [[{ v: ASID }]] as [Record<string, unknown>[]];
       },
     };
-    const lookup = bigQueryIdentifiers({ EVIDENCE_SOURCE__gp2gp__project_id: "p" }, client);
+    const lookup = bigQueryIdentifiers({ EVIDENCE_SOURCE__gp2gp__project_id: "p" }, datasets.marts, client);
     expect(await lookup.known([])).toEqual(new Set());
     expect(calls).toEqual([]);
     expect(await lookup.known([ASID, NOT_OURS])).toEqual(new Set([ASID]));
-    expect(calls).toEqual([{ query: BIGQUERY_LOOKUP_SQL, params: { values: [ASID, NOT_OURS] }, location: "europe-west2" }]);
+    const query = `select v from unnest(@values) as v
+where v in (select upper(conversation_id) from gp2gp_marts.transfers)
+  or v in (select requesting_practice_asid from gp2gp_marts.transfers)
+  or v in (select sending_practice_asid from gp2gp_marts.transfers)`;
+    expect(calls).toEqual([{ query, params: { values: [ASID, NOT_OURS] }, location: "europe-west2" }]);
     expect(lookup.description).toContain("project p");
   });
 });
@@ -197,10 +201,10 @@ describe("the internal site's folder", () => {
   it("is never the public site's: the default public folder and a folder holding a public site are refused", async () => {
     const dir = tempDir("gp2gp-targets-");
     const database = write(dir, "w.duckdb", "");
-    await expect(buildReports({ database, audience: "internal", outDir: DEFAULT_OUT_DIRS.public })).rejects.toThrow(/is the public site's folder: build the internal site into another/);
+    await expect(buildReports({ database, datasets, audience: "internal", outDir: DEFAULT_OUT_DIRS.public })).rejects.toThrow(/is the public site's folder: build the internal site into another/);
     const publicSite = path.join(dir, "site");
     write(publicSite, "index.html", "<title>GP2GP</title>");
-    await expect(buildReports({ database, audience: "internal", outDir: publicSite })).rejects.toThrow(/holds a public site: build the internal site into a folder of its own/);
+    await expect(buildReports({ database, datasets, audience: "internal", outDir: publicSite })).rejects.toThrow(/holds a public site: build the internal site into a folder of its own/);
     expect(DEFAULT_OUT_DIRS.internal).not.toBe(DEFAULT_OUT_DIRS.public);
   });
 });

@@ -194,6 +194,15 @@ describe("organisation pages from fixed extracts", () => {
     expect(page("icbs/QI1")).toContain('<a href="/regions/Y01/">North &amp; South</a>');
   });
 
+  it("carries the layout's internal banner, word for word, on an internal site's pages only", async () => {
+    const internal = path.join(dir, "site-internal");
+    await generateOrgPages({ dataDir: path.join(dir, "data"), siteDir: internal, audience: "internal" });
+    const banner =
+      '<p class="gp2gp-internal" role="note" data-gp2gp-internal><strong>Internal</strong> <span>This site holds transfer-level identifiers (conversation IDs and ASIDs). It is for service desks and system suppliers: do not publish it or share it outside them.</span></p>';
+    expect(fs.readFileSync(path.join(internal, "practices", "A11111", "index.html"), "utf8")).toContain(banner);
+    expect(page("practices/A11111")).not.toContain("data-gp2gp-internal");
+  });
+
   it("re-renders from the embedded data in numbers and in another sort, and writes the public site's CSV", () => {
     const script = orgPagesScript();
     const data = script.decodeData(pageData(page("sub-icb-locations/S1A")));

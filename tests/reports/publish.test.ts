@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { writeFile } from "../support/warehouse";
 import { PublishGateError } from "../../scripts/lib/gate";
@@ -187,7 +188,7 @@ const database = path.join(runDir, "gp2gp.duckdb");
 const publicTree = path.join(runDir, "published");
 const internalTree = path.join(runDir, "published-internal");
 const DEMO_VARS = { gate_min_national_transfers: "1", gate_max_practices_without_sicbl: "5" };
-const common = () => ({ database, vars: DEMO_VARS, sourcesTimeoutSeconds: SITE_LIMITS.sources, buildTimeoutSeconds: SITE_LIMITS.build });
+const common = () => ({ database, datasets, vars: DEMO_VARS, sourcesTimeoutSeconds: SITE_LIMITS.sources, buildTimeoutSeconds: SITE_LIMITS.build });
 
 /** Every conversation ID (upper case) and ASID the warehouse knows. */
 let identifiers: Set<string>;
@@ -280,7 +281,7 @@ describe("gp2gp reports publish", () => {
     } finally {
       warehouse.close();
     }
-    const lookup = warehouseIdentifiers(database);
+    const lookup = warehouseIdentifiers(database, datasets);
     const plan = planAudience("public");
     const leaks = await assertNoLeaks(dir, { lookup }).then(
       () => "no error",

@@ -101,6 +101,7 @@ async function build(): Promise<BuiltSite> {
   const warehouseSeconds = (Date.now() - started) / 1000;
   const result = await buildReports({
     database,
+    datasets,
     outDir: path.join(runDir, "site"),
     workDir: path.join(runDir, "work"),
     sourcesTimeoutSeconds: SITE_LIMITS.sources,

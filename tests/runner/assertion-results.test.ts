@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { Catalog, typeOf, ZetaSqlAnalyzer } from "../support/zetasql";
 import { ASSERTION_RESULT_COLUMNS, AssertionRecord, assertionResultsStatements, RETAINED_RUNS } from "../../scripts/lib/runner/assertion-results";
@@ -52,7 +53,7 @@ const RESULTS = "gp2gp_marts.run_assertion_results";
 describe("assertion results recorded by the runner", () => {
   it("records passed, failed (with failing rows and a sample) and skipped assertions of a run", async () => {
     const w = await newWarehouse();
-    const summary = await run(checkedGraph(), new DuckDBExecutor(w));
+    const summary = await run(checkedGraph(), new DuckDBExecutor(w, datasets.marts));
     expect(summary.ok).toBe(false);
     expect(summary.assertionResultsError).toBeUndefined();
     const rows = await w.rows<Record<string, unknown>>(
@@ -95,12 +96,12 @@ describe("assertion results recorded by the runner", () => {
 
   it("appends each run, keeping only the last runs", async () => {
     const w = await newWarehouse();
-    await run(checkedGraph(), new DuckDBExecutor(w));
-    await run(checkedGraph(), new DuckDBExecutor(w));
+    await run(checkedGraph(), new DuckDBExecutor(w, datasets.marts));
+    await run(checkedGraph(), new DuckDBExecutor(w, datasets.marts));
     expect(await w.scalar(`select count(distinct run_id) from ${RESULTS}`)).toBe(2);
     expect(await w.scalar(`select count(*) from ${RESULTS}`)).toBe(6);
 
-    const executor = new DuckDBExecutor(w);
+    const executor = new DuckDBExecutor(w, datasets.marts);
     const record = (day: number): AssertionRecord => ({
       run_id: `run-${day}`,
       run_started_at: new Date(Date.UTC(2020, 0, day, 6)),
@@ -127,12 +128,12 @@ describe("assertion results recorded by the runner", () => {
 
   it("records nothing for a dry run, nor for a run of unit tests only", async () => {
     const dry = await newWarehouse();
-    await run(checkedGraph(), new DuckDBExecutor(dry), true);
+    await run(checkedGraph(), new DuckDBExecutor(dry, datasets.marts), true);
     expect(await dry.tableExists("gp2gp_marts", "run_assertion_results")).toBe(false);
 
     const w = await newWarehouse();
     const testsOnly = makeGraph([], [], [{ name: "passes", testQuery: "select 1 as a", expectedOutputQuery: "select 1 as a" }]);
-    const summary = await run(testsOnly, new DuckDBExecutor(w));
+    const summary = await run(testsOnly, new DuckDBExecutor(w, datasets.marts));
     expect(summary.ok).toBe(true);
     expect(await w.scalar(`select count(*) from ${RESULTS}`)).toBe(0);
   });
@@ -148,7 +149,7 @@ describe("assertion results recorded by the runner", () => {
       [{ name: "source", query: "select 1 as x" }],
       [{ name: "no_negative_values", query: `select x from ${ref("work", "source")} where x < 0`, dependsOn: ["work.source"] }],
     );
-    const summary = await run(passing, new Unwritable(w));
+    const summary = await run(passing, new Unwritable(w, datasets.marts));
     expect(summary.ok).toBe(true);
     expect(summary.assertionResultsError).toBe(
       "the assertion results of this run were not recorded: gp2gp_marts.run_assertion_results could not be written: disk full",
@@ -173,7 +174,7 @@ describe("assertion results on BigQuery", () => {
 
   it("creates the dataset and table at the start of a run, then inserts the results and drops older runs", async () => {
     const fake = fakeClient();
-    const executor = new BigQueryExecutor({ client: fake.client, projectId: "job-proj", location: "europe-west2" });
+    const executor = new BigQueryExecutor({ client: fake.client, projectId: "job-proj", location: "europe-west2", marts: datasets.marts });
     await executor.prepare(selectActions(buildActions(makeGraph([{ schema: "gp2gp_marts", name: "m", query: "select 1 as x" }])), {}), {
       fullRefresh: false,
       dryRun: false,

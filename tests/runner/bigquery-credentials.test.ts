@@ -154,7 +154,7 @@ describe("resolveBigQueryCredentials", () => {
 });
 
 describe("the commands' credentials", () => {
-  const graph = compiledGraphSchema.parse({ projectConfig: { defaultDatabase: "graph-project", defaultSchema: "marts", defaultLocation: "europe-west2" } });
+  const graph = compiledGraphSchema.parse({ projectConfig: { defaultDatabase: "graph-project", defaultSchema: "marts", defaultLocation: "europe-west2", vars: { engine: "bigquery" } } });
 
   it("gp2gp run: GP2GP_BIGQUERY_PROJECT, else the graph's project; no client without credentials", () => {
     const { home, file } = setUp("key.json", SERVICE_ACCOUNT);

@@ -3,6 +3,7 @@
  * executor's flow against an injected fake client that records every job and answers from canned results.
  */
 import { describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { compiledGraphSchema } from "../../scripts/lib/compile";
 import { BigQueryClientLike, BigQueryExecutor, formatBytes, jobsFor, labelValue, QueryJobConfig } from "../../scripts/lib/runner/bigquery";
 import { ProtectedTableError } from "../../scripts/lib/runner/bigquery-sql";
@@ -18,7 +19,7 @@ const FULL: ExecuteOptions = { fullRefresh: true, dryRun: false };
 const LOCATION = "europe-west2";
 
 const graph = compiledGraphSchema.parse({
-  projectConfig: { defaultDatabase: P, defaultSchema: "marts", assertionSchema: "checks", defaultLocation: LOCATION },
+  projectConfig: { defaultDatabase: P, defaultSchema: "marts", assertionSchema: "checks", defaultLocation: LOCATION, vars: { engine: "bigquery", marts_dataset: "marts" } },
   declarations: [{ target: t("raw", "events"), fileName: "definitions/sources/raw.js" }],
   tables: [
     {
@@ -228,7 +229,7 @@ function fakeClient(state: { existing?: Record<string, { type: string; columns: 
 }
 
 function executor(client: BigQueryClientLike) {
-  return new BigQueryExecutor({ client, projectId: P, location: LOCATION });
+  return new BigQueryExecutor({ client, projectId: P, location: LOCATION, marts: datasets.marts });
 }
 
 describe("BigQueryExecutor", () => {
@@ -340,13 +341,13 @@ describe("BigQueryExecutor", () => {
     await expect(executor(partitioned.client).checkDeclaration(action("raw.events"))).resolves.toBeUndefined();
   });
 
-  it("takes project and location from the environment and the workflow settings", () => {
+  it("takes project, location and marts dataset from the environment and the workflow settings", () => {
     // An emulator needs no credentials (tests/runner/bigquery-credentials.test.ts has the rest).
     const emulator = { BIGQUERY_EMULATOR_HOST: "http://localhost:9050" };
     expect(() => BigQueryExecutor.fromEnvironment(compiledGraphSchema.parse({ projectConfig: { defaultSchema: "x" } }), emulator)).toThrow(/No BigQuery project/);
     expect(() => BigQueryExecutor.fromEnvironment(graph, { GP2GP_BIGQUERY_KEY_FILE: "/nonexistent/key.json" })).toThrow("GP2GP_BIGQUERY_KEY_FILE names /nonexistent/key.json, which does not exist.");
-    const fromGraph = BigQueryExecutor.fromEnvironment(graph, emulator) as unknown as { projectId: string; location: string };
-    expect([fromGraph.projectId, fromGraph.location]).toEqual([P, LOCATION]);
+    const fromGraph = BigQueryExecutor.fromEnvironment(graph, emulator) as unknown as { projectId: string; location: string; assertionResultsTable: { schema: string } };
+    expect([fromGraph.projectId, fromGraph.location, fromGraph.assertionResultsTable.schema]).toEqual([P, LOCATION, "marts"]);
     const fromEnv = BigQueryExecutor.fromEnvironment(graph, { ...emulator, GP2GP_BIGQUERY_PROJECT: "other-proj" }) as unknown as { projectId: string };
     expect(fromEnv.projectId).toBe("other-proj");
   });

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { datasets } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { acquireLock, WarehouseLockedError } from "../../scripts/lib/lock";
 import { DuckDBExecutor } from "../../scripts/lib/runner/duckdb";
@@ -31,7 +32,7 @@ async function newWarehouse(): Promise<Warehouse> {
 async function run(warehouse: Warehouse, graph: CompiledGraph, options: { fullRefresh?: boolean; selection?: Selection } = {}) {
   const reporter = new SilentReporter();
   const actions = selectActions(buildActions(graph), options.selection ?? {});
-  const summary = await runActions(actions, new DuckDBExecutor(warehouse), { fullRefresh: Boolean(options.fullRefresh), dryRun: false }, reporter);
+  const summary = await runActions(actions, new DuckDBExecutor(warehouse, datasets.marts), { fullRefresh: Boolean(options.fullRefresh), dryRun: false }, reporter);
   const status = Object.fromEntries(summary.outcomes.map((o) => [o.action.name, o.status]));
   return { summary, status };
 }

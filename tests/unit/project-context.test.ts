@@ -10,6 +10,11 @@ import { datasetsOf, parseVars } from "../../includes/config";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { exportQueries, metricMonths } from "../../scripts/lib/export/metrics";
 import { contextOf, projectContext, workflowSettingsDefaultProject, workflowSettingsVars } from "../../scripts/lib/project-context";
+import { bigQueryLookupSql } from "../../scripts/lib/reports/leak-check";
+import { assertReportingMonth, latestDataWatermark } from "../../scripts/lib/reports/publish";
+import { assertionResultsTable } from "../../scripts/lib/runner/assertion-results";
+import { BigQueryExecutor, type BigQueryClientLike } from "../../scripts/lib/runner/bigquery";
+import { DuckDBExecutor } from "../../scripts/lib/runner/duckdb";
 import { startSummary } from "../../scripts/lib/start-summary";
 import { makeGraph } from "../support/graph";
 import { tempDir, writeFile } from "../support/warehouse";
@@ -143,5 +148,59 @@ describe("with marts_dataset=other_marts", () => {
     const queries = exportQueries(metricMonths("2024-04-10", 1), context.datasets.marts);
     expect(queries.practice).toContain('from "other_marts".practice_metrics_monthly');
     expect(queries.national).toContain('from "other_marts".national_metrics_monthly');
+  });
+});
+
+describe("with marts_dataset=other_marts, the runner and the reports", () => {
+  const context = projectContext({ engine: "duckdb", vars: { marts_dataset: "other_marts" } });
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    warehouse = await Warehouse.open(path.join(tempDir("project-context-reports"), "w.duckdb"), { datasets: context.datasets });
+    await warehouse.run("create schema gp2gp_marts");
+    // The other marts have March final; the default marts have February final and March provisional.
+    const national = (schema: string, marchFinal: boolean) =>
+      `create table "${schema}".national_metrics_monthly as select * from (values (date '2024-02-01', true), (date '2024-03-01', ${marchFinal})) as t(metric_month, is_final)`;
+    await warehouse.run(national("other_marts", true));
+    await warehouse.run(national("gp2gp_marts", false));
+    const live = (schema: string, watermark: string) => `create table "${schema}".transfers_live as select timestamp '${watermark}' as data_watermark_at`;
+    await warehouse.run(live("other_marts", "2024-04-02 10:00:00"));
+    await warehouse.run(live("gp2gp_marts", "2024-01-02 10:00:00"));
+  });
+  afterAll(() => warehouse?.close());
+
+  it("the runner records assertion results in the other marts dataset (DuckDB and BigQuery)", async () => {
+    expect(assertionResultsTable(context.datasets.marts)).toEqual({ schema: "other_marts", name: "run_assertion_results" });
+    const duckdb = new DuckDBExecutor(warehouse, context.datasets.marts);
+    await duckdb.prepareAssertionResults();
+    expect(await warehouse.tableExists("other_marts", "run_assertion_results")).toBe(true);
+    expect(await warehouse.tableExists("gp2gp_marts", "run_assertion_results")).toBe(false);
+
+    const queries: string[] = [];
+    const client: BigQueryClientLike = {
+      async createQueryJob(config) {
+        queries.push(config.query);
+        return [{ id: "job", metadata: {}, getQueryResults: async () => [[]], getMetadata: async () => [{}] }];
+      },
+      async query() {
+        return [[]];
+      },
+    };
+    const bigquery = new BigQueryExecutor({ client, projectId: "p", marts: context.datasets.marts });
+    await bigquery.prepareAssertionResults();
+    expect(queries.join("\n")).toContain("`p.other_marts.run_assertion_results`");
+    expect(queries.join("\n")).not.toContain("gp2gp_marts");
+  });
+
+  it("publishing reads the reporting month and the data watermark from the other marts dataset", async () => {
+    await expect(assertReportingMonth(warehouse, "2024-03", context.datasets.marts)).resolves.toBeUndefined();
+    await expect(assertReportingMonth(warehouse, "2024-03", "gp2gp_marts")).rejects.toThrow(/the figures for 2024-03 are provisional/);
+    expect(String(await latestDataWatermark(warehouse, context.datasets.marts))).toMatch(/^2024-04-02/);
+  });
+
+  it("the leak check looks identifiers up among the other marts dataset's transfers on BigQuery", () => {
+    const sql = bigQueryLookupSql(context.datasets.marts);
+    expect(sql).toContain("from other_marts.transfers");
+    expect(sql).not.toContain("gp2gp_marts");
   });
 });

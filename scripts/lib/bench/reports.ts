@@ -42,6 +42,7 @@ export interface ReportsBenchFigures {
 }
 
 export async function benchReports(options: ReportsBenchOptions): Promise<ReportsBenchFigures> {
+  const { datasets } = options;
   if (!fs.existsSync(options.database)) {
     throw new Error(`No warehouse at ${options.database}: build the national month warehouse first with \`gp2gp bench suite --scales month\` (it writes <dir>/suite-month.duckdb)`);
   }
@@ -50,10 +51,9 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
   let stagedMessages: number;
   let practices: number;
   try {
-    const { staged, marts } = options.datasets;
-    stagedMessages = await warehouse.scalar<number>(`select count(*) from "${staged}".stg_spine_messages`);
-    practices = await warehouse.scalar<number>(`select count(distinct practice_ods_code) from "${marts}".practice_metrics_monthly`);
-    referenceSeconds = await timeReference(warehouse, options.datasets);
+    stagedMessages = await warehouse.scalar<number>(`select count(*) from "${datasets.staged}".stg_spine_messages`);
+    practices = await warehouse.scalar<number>(`select count(distinct practice_ods_code) from "${datasets.marts}".practice_metrics_monthly`);
+    referenceSeconds = await timeReference(warehouse, datasets);
   } finally {
     warehouse.close();
   }
@@ -64,6 +64,7 @@ export async function benchReports(options: ReportsBenchOptions): Promise<Report
   try {
     result = await buildReports({
       database: options.database,
+      datasets,
       outDir: path.join(options.dir, "reports-site"),
       workDir: path.join(REPORTS_DIR, ".work", "bench"),
       sourcesTimeoutSeconds: 1200,

@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { ResolvedBigQueryCredentials } from "../bigquery-credentials";
+import type { Datasets } from "../../../includes/config";
 import { acquireLock } from "../lock";
 import { withAssertionResultsTable } from "../runner/duckdb";
 import { AUDIENCE_MODULE, DEFAULT_OUT_DIRS, planAudience, type Audience } from "./audience";
@@ -32,6 +33,8 @@ export type ReportsSource = "duckdb" | "bigquery";
 export interface BuildReportsOptions {
   /** DuckDB warehouse to extract from (source duckdb). */
   database: string;
+  /** The datasets of the project context: where the assertion results table and the identifiers the leak check looks up are. */
+  datasets: Pick<Datasets, "marts" | "staged">;
   /** Who the site is for (default public): what it leaves out, and how it is checked. */
   audience?: Audience;
   /** Where the built site goes (replaced). Default DEFAULT_OUT_DIRS[audience]. */
@@ -122,7 +125,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     excludePages: [...new Set([...(options.project?.excludePages ?? []), ...plan.excludedPages])],
     excludeSources: [...new Set([...(options.project?.excludeSources ?? []), ...plan.excludedSources])],
   };
-  const lookup = options.lookup ?? (source === "duckdb" ? warehouseIdentifiers(database) : bigQueryIdentifiers(process.env));
+  const lookup = options.lookup ?? (source === "duckdb" ? warehouseIdentifiers(database, options.datasets) : bigQueryIdentifiers(process.env, options.datasets.marts));
 
   fs.mkdirSync(workDir, { recursive: true });
   const release = acquireLock(workDir, "gp2gp reports build");
@@ -147,12 +150,12 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     };
 
     const sourcesStarted = Date.now();
-    progress(`Extracting the marts (${source === "duckdb" ? database : "BigQuery gp2gp_marts"}) for the ${audience} site …`);
+    progress(`Extracting the marts (${source === "duckdb" ? database : `BigQuery ${options.datasets.marts}`}) for the ${audience} site …`);
     // No `gp2gp run` may write the warehouse while it is extracted (DuckDB would refuse to open it anyway).
     const releaseWarehouse = source === "duckdb" ? acquireLock(database, "gp2gp reports build") : () => undefined;
     try {
       // The runner's assertion results table is not a model: a warehouse no `gp2gp run` has written lacks it.
-      if (source === "duckdb") await withAssertionResultsTable(database);
+      if (source === "duckdb") await withAssertionResultsTable(database, options.datasets.marts);
       await runStep("evidence sources", process.execPath, [cli, "sources", "--sources", SOURCE_NAME, "--strict"], {
         cwd: workDir,
         env,

@@ -10,9 +10,9 @@
  * 1. Everything shaped like an identifier is collected: a UUID (a conversation ID) or a 12-digit number (an ASID;
  *    9 to 11 digits in a numeric column, an ASID that lost its leading zeros). A public site holds few such values.
  * 2. The values collected are looked up among the identifiers the data knows, in one query per 2,000 values
- *    (IdentifierLookup): for the DuckDB source, the warehouse's conversation IDs and the ASIDs of
- *    gp2gp_marts.transfers and gp2gp_staged.stg_practice_asids; for the BigQuery source, those of
- *    gp2gp_marts.transfers on BigQuery, read with the credentials the build extracted with.
+ *    (IdentifierLookup): for the DuckDB source, the warehouse's conversation IDs and the ASIDs of the marts'
+ *    transfers and the staged stg_practice_asids (gp2gp_marts, gp2gp_staged by default); for the BigQuery source,
+ *    those of the marts' transfers on BigQuery, read with the credentials the build extracted with.
  *
  * So the cost is one read of each file, whatever the size of the warehouse.
  */
@@ -21,6 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
+import type { Datasets } from "../../../includes/config";
 import { helpersFor } from "../../../includes/engine";
 import { createBigQueryClient, resolveBigQueryCredentials, type ResolvedBigQueryCredentials } from "../bigquery-credentials";
 import { Warehouse } from "../duckdb";
@@ -47,8 +48,11 @@ export interface IdentifierLookup {
   known(values: readonly string[]): Promise<Set<string>>;
 }
 
-/** The conversation IDs and ASIDs of a DuckDB warehouse (opened read-only, and only when there is a value to look up). */
-export function warehouseIdentifiers(database: string): IdentifierLookup {
+/**
+ * The conversation IDs and ASIDs of a DuckDB warehouse (opened read-only, and only when there is a value to look up),
+ * in the marts and staged datasets of the project context.
+ */
+export function warehouseIdentifiers(database: string, datasets: Pick<Datasets, "marts" | "staged">): IdentifierLookup {
   return {
     description: `the warehouse ${database}`,
     async known(values) {
@@ -56,8 +60,8 @@ export function warehouseIdentifiers(database: string): IdentifierLookup {
       if (values.length === 0) return found;
       const warehouse = await Warehouse.open(database, { readOnly: true });
       try {
-        const sets = ["select upper(conversation_id) from gp2gp_marts.transfers", "select requesting_practice_asid from gp2gp_marts.transfers", "select sending_practice_asid from gp2gp_marts.transfers"];
-        if (await warehouse.tableExists("gp2gp_staged", "stg_practice_asids")) sets.push("select asid from gp2gp_staged.stg_practice_asids");
+        const sets = transferIdentifierSets(datasets.marts);
+        if (await warehouse.tableExists(datasets.staged, "stg_practice_asids")) sets.push(`select asid from ${datasets.staged}.stg_practice_asids`);
         for (let at = 0; at < values.length; at += LOOKUP_BATCH) {
           const list = values.slice(at, at + LOOKUP_BATCH).map(duckdb.stringLiteral).join(", ");
           const rows = await warehouse.rows<{ v: string }>(`select v from unnest([${list}]) as candidates(v) where ${sets.map((set) => `v in (${set})`).join(" or ")}`);
@@ -76,11 +80,15 @@ export interface BigQueryQueryClient {
   query(options: { query: string; params: Record<string, unknown>; location?: string }): Promise<[Record<string, unknown>[], ...unknown[]]>;
 }
 
-/** The SQL that looks values up among gp2gp_marts.transfers' conversation IDs and ASIDs on BigQuery (@values: ARRAY<STRING>). */
-export const BIGQUERY_LOOKUP_SQL = `select v from unnest(@values) as v
-where v in (select upper(conversation_id) from gp2gp_marts.transfers)
-  or v in (select requesting_practice_asid from gp2gp_marts.transfers)
-  or v in (select sending_practice_asid from gp2gp_marts.transfers)`;
+/** The queries of the conversation IDs (upper case) and ASIDs of the transfers of the marts dataset `marts`. */
+function transferIdentifierSets(marts: string): string[] {
+  return [`select upper(conversation_id) from ${marts}.transfers`, `select requesting_practice_asid from ${marts}.transfers`, `select sending_practice_asid from ${marts}.transfers`];
+}
+
+/** The SQL that looks values up among the conversation IDs and ASIDs of `marts`.transfers on BigQuery (@values: ARRAY<STRING>). */
+export function bigQueryLookupSql(marts: string): string {
+  return `select v from unnest(@values) as v\nwhere ${transferIdentifierSets(marts).map((set) => `v in (${set})`).join("\n  or ")}`;
+}
 
 /**
  * The credentials of the reports' BigQuery source, resolved offline (scripts/lib/bigquery-credentials.ts): the
@@ -101,21 +109,21 @@ export function reportsSourceCredentials(env: NodeJS.ProcessEnv): ResolvedBigQue
 }
 
 /**
- * The conversation IDs and ASIDs of gp2gp_marts.transfers on BigQuery, read with the credentials of the build's
- * BigQuery source (reportsSourceCredentials), resolved when the first value is looked up.
+ * The conversation IDs and ASIDs of the transfers of the marts dataset `marts` on BigQuery, read with the credentials
+ * of the build's BigQuery source (reportsSourceCredentials), resolved when the first value is looked up.
  */
-export function bigQueryIdentifiers(env: NodeJS.ProcessEnv, client?: BigQueryQueryClient): IdentifierLookup {
+export function bigQueryIdentifiers(env: NodeJS.ProcessEnv, marts: string, client?: BigQueryQueryClient): IdentifierLookup {
   const prefix = `EVIDENCE_SOURCE__${SOURCE_NAME}__`;
   const location = env[`${prefix}location`] ?? "europe-west2";
   let bigquery = client;
   return {
-    description: `BigQuery (project ${env[`${prefix}project_id`] ?? "?"}, gp2gp_marts.transfers)`,
+    description: `BigQuery (project ${env[`${prefix}project_id`] ?? "?"}, ${marts}.transfers)`,
     async known(values) {
       const found = new Set<string>();
       if (values.length === 0) return found;
       bigquery ??= createBigQueryClient(reportsSourceCredentials(env), location) as unknown as BigQueryQueryClient;
       for (let at = 0; at < values.length; at += LOOKUP_BATCH) {
-        const [rows] = await bigquery.query({ query: BIGQUERY_LOOKUP_SQL, params: { values: values.slice(at, at + LOOKUP_BATCH) }, location });
+        const [rows] = await bigquery.query({ query: bigQueryLookupSql(marts), params: { values: values.slice(at, at + LOOKUP_BATCH) }, location });
         for (const row of rows) found.add(String(row.v));
       }
       return found;

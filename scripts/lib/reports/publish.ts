@@ -19,6 +19,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { Datasets } from "../../../includes/config";
 import { Warehouse } from "../duckdb";
 import { enforcePublishGate, type GateResult } from "../gate";
 import { writeFileAtomically } from "../files";
@@ -46,6 +47,8 @@ export const publishOptionsSchema = z.object({
   buildTimeoutSeconds: z.number().int().positive().optional(),
 });
 export type PublishOptions = z.input<typeof publishOptionsSchema> & {
+  /** The datasets of the project context (the marts read, and those the build reads). */
+  datasets: Pick<Datasets, "marts" | "staged">;
   /** Receives Evidence's output as it runs. */
   onOutput?: (text: string) => void;
 };
@@ -147,8 +150,8 @@ export async function publishEdition(input: PublishOptions): Promise<PublishResu
   let dataWatermark: string | null;
   try {
     gate = (await enforcePublishGate(warehouse, { vars: options.vars })) as GateResult;
-    await assertReportingMonth(warehouse, options.month);
-    dataWatermark = await warehouse.scalar<string | null>("select max(data_watermark_at) from gp2gp_marts.transfers_live");
+    await assertReportingMonth(warehouse, options.month, input.datasets.marts);
+    dataWatermark = await latestDataWatermark(warehouse, input.datasets.marts);
   } finally {
     warehouse.close();
   }
@@ -173,6 +176,7 @@ export async function publishEdition(input: PublishOptions): Promise<PublishResu
     try {
       const build = await buildReports({
         database,
+        datasets: input.datasets,
         outDir: staging,
         workDir,
         sourcesTimeoutSeconds: options.sourcesTimeoutSeconds,
@@ -218,10 +222,15 @@ export async function publishEdition(input: PublishOptions): Promise<PublishResu
   }
 }
 
-/** The reporting month must be the latest final month of the national metrics. */
-export async function assertReportingMonth(warehouse: Warehouse, month: string): Promise<void> {
+/** The latest message time the marts dataset `marts` holds (its transfers_live's data watermark); null when none. */
+export function latestDataWatermark(warehouse: Warehouse, marts: string): Promise<string | null> {
+  return warehouse.scalar<string | null>(`select max(data_watermark_at) from ${marts}.transfers_live`);
+}
+
+/** The reporting month must be the latest final month of the national metrics (of the marts dataset `marts`). */
+export async function assertReportingMonth(warehouse: Warehouse, month: string, marts: string): Promise<void> {
   const months = await warehouse.rows<{ month: string; is_final: boolean }>(
-    "select strftime(metric_month, '%Y-%m') as month, is_final from gp2gp_marts.national_metrics_monthly order by metric_month",
+    `select strftime(metric_month, '%Y-%m') as month, is_final from ${marts}.national_metrics_monthly order by metric_month`,
   );
   const latestFinal = months.filter((m) => m.is_final).at(-1)?.month;
   const row = months.find((m) => m.month === month);

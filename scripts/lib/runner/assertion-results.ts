@@ -1,13 +1,17 @@
 /**
- * The runner's record of assertion results: `gp2gp_marts.run_assertion_results`, one row per assertion of each
- * `gp2gp run` (not a Dataform model: Dataform and managed Dataform do not write it). Append-only, keeping the last
- * RETAINED_RUNS runs. Statements are built here for both engines; each executor runs them.
+ * The runner's record of assertion results: `run_assertion_results` in the marts dataset (gp2gp_marts by default), one
+ * row per assertion of each `gp2gp run` (not a Dataform model: Dataform and managed Dataform do not write it).
+ * Append-only, keeping the last RETAINED_RUNS runs. Statements are built here for both engines; each executor runs
+ * them, in the marts dataset of the project context it is given.
  */
 import { helpersFor, type Engine, type SqlType } from "../../../includes/engine";
 import type { Target } from "../compile";
 import type { ActionOutcome, AssertionRecord } from "./types";
 
-export const ASSERTION_RESULTS_TABLE: Target = { schema: "gp2gp_marts", name: "run_assertion_results" };
+/** The table of assertion results in the marts dataset `marts` (the project context's). */
+export function assertionResultsTable(marts: string): Target {
+  return { schema: marts, name: "run_assertion_results" };
+}
 /** Runs kept in the table; older runs are deleted after each write. */
 export const RETAINED_RUNS = 30;
 /** Failing rows kept as JSON text per failed assertion, and the most characters that text may take. */

@@ -27,7 +27,8 @@ import {
   TableKind,
   TablePlan,
 } from "./bigquery-sql";
-import { ASSERTION_RESULTS_TABLE, AssertionRecord, assertionResultsStatements } from "./assertion-results";
+import { AssertionRecord, assertionResultsStatements, assertionResultsTable } from "./assertion-results";
+import { contextOf } from "../project-context";
 import { compareResults } from "./compare";
 import type { Action, ActionResult, AssertionResult, ExecuteOptions, Executor, Row, TestResult } from "./types";
 
@@ -180,6 +181,8 @@ export interface BigQueryExecutorOptions {
   /** Project the jobs run (and are billed) in. */
   readonly projectId: string;
   readonly location?: string;
+  /** The marts dataset of the project context, where the run's assertion results are recorded. */
+  readonly marts: string;
   /** Labels on every job, besides gp2gp_action. */
   readonly labels?: Readonly<Record<string, string>>;
   readonly jobTimeoutMs?: number;
@@ -188,6 +191,7 @@ export interface BigQueryExecutorOptions {
 
 export class BigQueryExecutor implements Executor {
   readonly engine: Engine = "bigquery";
+  readonly assertionResultsTable: Target;
   private readonly client: BigQueryClientLike;
   private readonly projectId: string;
   private readonly location: string;
@@ -205,12 +209,14 @@ export class BigQueryExecutor implements Executor {
     this.jobTimeoutMs = options.jobTimeoutMs;
     this.maximumBytesBilled = options.maximumBytesBilled;
     this.resultsProject = options.projectId;
+    this.assertionResultsTable = assertionResultsTable(options.marts);
   }
 
   /**
    * An executor with a real client: project from GP2GP_BIGQUERY_PROJECT or the graph's default database (else the
-   * credentials' project), location from the workflow settings (defaultLocation), credentials as described at the top
-   * of this file. Throws BigQueryCredentialsError, before any client is made, when nothing supplies them.
+   * credentials' project), location from the workflow settings (defaultLocation), the marts dataset from the graph's
+   * vars, credentials as described at the top of this file. Throws BigQueryCredentialsError, before any client is
+   * made, when nothing supplies them.
    */
   static fromEnvironment(
     graph: CompiledGraph,
@@ -219,7 +225,7 @@ export class BigQueryExecutor implements Executor {
   ): BigQueryExecutor {
     const location = (graph.projectConfig as { defaultLocation?: string }).defaultLocation || DEFAULT_LOCATION;
     const client = createBigQueryClient(credentials, location);
-    return new BigQueryExecutor({ client: client as unknown as BigQueryClientLike, projectId: credentials.projectId, location });
+    return new BigQueryExecutor({ client: client as unknown as BigQueryClientLike, projectId: credentials.projectId, location, marts: contextOf(graph).datasets.marts });
   }
 
   /**
@@ -237,7 +243,7 @@ export class BigQueryExecutor implements Executor {
 
   async prepare(actions: readonly Action[], options: ExecuteOptions): Promise<void> {
     // Nothing to clean up from crashed runs: every statement is a single job that leaves no temporary objects.
-    this.resultsProject = actions.find((a) => a.target.database && a.target.schema === ASSERTION_RESULTS_TABLE.schema)?.target.database ?? this.projectId;
+    this.resultsProject = actions.find((a) => a.target.database && a.target.schema === this.assertionResultsTable.schema)?.target.database ?? this.projectId;
     for (const job of datasetJobs(actions, options, this.context())) await this.execute(job, "datasets");
   }
 
@@ -329,7 +335,7 @@ export class BigQueryExecutor implements Executor {
 
   async prepareAssertionResults(): Promise<void> {
     const { create } = this.assertionResultsStatements([]);
-    await this.execute(this.resultsJob(createSchemaStatement(this.resultsProject, ASSERTION_RESULTS_TABLE.schema, this.location)), "assertion results");
+    await this.execute(this.resultsJob(createSchemaStatement(this.resultsProject, this.assertionResultsTable.schema, this.location)), "assertion results");
     await this.execute(this.resultsJob(create), "assertion results");
   }
 
@@ -340,11 +346,11 @@ export class BigQueryExecutor implements Executor {
   }
 
   private assertionResultsStatements(records: readonly AssertionRecord[]) {
-    return assertionResultsStatements("bigquery", tableReference({ ...ASSERTION_RESULTS_TABLE, database: this.resultsProject }), records);
+    return assertionResultsStatements("bigquery", tableReference({ ...this.assertionResultsTable, database: this.resultsProject }), records);
   }
 
   private resultsJob(query: string): PlannedJob {
-    return { purpose: "assertion-results", config: this.config(query, ASSERTION_RESULTS_TABLE) };
+    return { purpose: "assertion-results", config: this.config(query, this.assertionResultsTable) };
   }
 
   async close(): Promise<void> {

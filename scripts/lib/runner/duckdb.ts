@@ -8,7 +8,7 @@
  */
 import { quoteIdent, sqlString, Warehouse } from "../duckdb";
 import type { Target } from "../compile";
-import { ASSERTION_RESULTS_TABLE, AssertionRecord, assertionResultsStatements } from "./assertion-results";
+import { AssertionRecord, assertionResultsStatements, assertionResultsTable } from "./assertion-results";
 import { compareResults } from "./compare";
 import type { Action, ActionResult, AssertionResult, ExecuteOptions, Executor, Row, TestResult } from "./types";
 
@@ -36,8 +36,15 @@ type BuildAction = Action & { kind: "table" | "view" | "incremental" };
 
 export class DuckDBExecutor implements Executor {
   readonly engine = "duckdb" as const;
+  readonly assertionResultsTable: Target;
 
-  constructor(private readonly warehouse: Warehouse) {}
+  /** `marts`: the marts dataset of the project context, where the run's assertion results are recorded. */
+  constructor(
+    private readonly warehouse: Warehouse,
+    marts: string,
+  ) {
+    this.assertionResultsTable = assertionResultsTable(marts);
+  }
 
   async prepare(actions: readonly Action[]): Promise<void> {
     const schemas = new Set(actions.filter((a) => a.kind !== "test").map((a) => a.target.schema));
@@ -163,11 +170,11 @@ export class DuckDBExecutor implements Executor {
   }
 
   async prepareAssertionResults(): Promise<void> {
-    await ensureAssertionResultsTable(this.warehouse);
+    await ensureAssertionResultsTable(this.warehouse, this.assertionResultsTable.schema);
   }
 
   async recordAssertionResults(records: readonly AssertionRecord[]): Promise<void> {
-    const { insert, prune } = assertionResultsStatements("duckdb", relationName(ASSERTION_RESULTS_TABLE), records);
+    const { insert, prune } = assertionResultsStatements("duckdb", relationName(this.assertionResultsTable), records);
     await this.warehouse.transaction(async () => {
       if (insert) await this.warehouse.run(insert);
       await this.warehouse.run(prune);
@@ -202,18 +209,19 @@ export class DuckDBExecutor implements Executor {
   }
 }
 
-/** Creates gp2gp_marts.run_assertion_results (and its schema) in `warehouse` when it does not exist. */
-export async function ensureAssertionResultsTable(warehouse: Warehouse): Promise<void> {
-  const { create } = assertionResultsStatements("duckdb", relationName(ASSERTION_RESULTS_TABLE), []);
-  await warehouse.run(`create schema if not exists ${quoteIdent(ASSERTION_RESULTS_TABLE.schema)}`);
+/** Creates the assertion results table of the marts dataset `marts` (and the schema) in `warehouse` when it does not exist. */
+export async function ensureAssertionResultsTable(warehouse: Warehouse, marts: string): Promise<void> {
+  const table = assertionResultsTable(marts);
+  const { create } = assertionResultsStatements("duckdb", relationName(table), []);
+  await warehouse.run(`create schema if not exists ${quoteIdent(table.schema)}`);
   await warehouse.run(create);
 }
 
-/** Opens the warehouse file `database`, creates gp2gp_marts.run_assertion_results when it is missing, and closes it. */
-export async function withAssertionResultsTable(database: string): Promise<void> {
+/** Opens the warehouse file `database`, creates the assertion results table of `marts` when it is missing, and closes it. */
+export async function withAssertionResultsTable(database: string, marts: string): Promise<void> {
   const warehouse = await Warehouse.open(database);
   try {
-    await ensureAssertionResultsTable(warehouse);
+    await ensureAssertionResultsTable(warehouse, marts);
   } finally {
     warehouse.close();
   }

@@ -4,7 +4,7 @@
  * it; the run carries on with the rest and ends non-zero.
  */
 import { randomUUID } from "node:crypto";
-import { ASSERTION_RESULTS_TABLE, assertionRecords } from "./assertion-results";
+import { assertionRecords } from "./assertion-results";
 import type { Action, ActionOutcome, ExecuteOptions, Executor, ProgressSource, Reporter, Row, RunSummary } from "./types";
 
 export type { ActionOutcome, ActionStatus, ProgressSource, Reporter, RunSummary } from "./types";
@@ -27,7 +27,7 @@ export async function runActions(
     try {
       await executor.prepareAssertionResults();
     } catch (error) {
-      assertionResultsError = resultsError("could not be created", error);
+      assertionResultsError = resultsError(executor, "could not be created", error);
     }
   }
 
@@ -63,7 +63,7 @@ export async function runActions(
     try {
       await executor.recordAssertionResults(assertionRecords({ runId: randomUUID(), startedAt: new Date(started), finishedAt: new Date() }, outcomes));
     } catch (error) {
-      assertionResultsError = resultsError("could not be written", error);
+      assertionResultsError = resultsError(executor, "could not be written", error);
     }
   }
 
@@ -77,8 +77,8 @@ export async function runActions(
   return summary;
 }
 
-function resultsError(what: string, error: unknown): string {
-  const table = `${ASSERTION_RESULTS_TABLE.schema}.${ASSERTION_RESULTS_TABLE.name}`;
+function resultsError(executor: Executor, what: string, error: unknown): string {
+  const table = `${executor.assertionResultsTable.schema}.${executor.assertionResultsTable.name}`;
   return `the assertion results of this run were not recorded: ${table} ${what}: ${error instanceof Error ? error.message : String(error)}`;
 }
 

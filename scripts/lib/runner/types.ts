@@ -54,6 +54,8 @@ export interface ExecuteOptions {
 
 export interface Executor {
   readonly engine: Engine;
+  /** Where the run's assertion results are recorded: run_assertion_results in the marts dataset. */
+  readonly assertionResultsTable: Target;
   /** Creates what must exist before any action runs (schemas / datasets) and removes leftovers of crashed runs. */
   prepare(actions: readonly Action[], options: ExecuteOptions): Promise<void>;
   /** Throws an Error naming the relation when a declared source does not exist. */
@@ -63,9 +65,9 @@ export interface Executor {
   runOperation(action: Action & { kind: "operation" }, options: ExecuteOptions): Promise<ActionResult>;
   runAssertion(action: Action & { kind: "assertion" }, options: ExecuteOptions): Promise<AssertionResult>;
   runTest(action: Action & { kind: "test" }, options: ExecuteOptions): Promise<TestResult>;
-  /** Creates gp2gp_marts.run_assertion_results when it does not exist (never called in a dry run). */
+  /** Creates the assertion results table when it does not exist (never called in a dry run). */
   prepareAssertionResults(): Promise<void>;
-  /** Appends a run's assertion results to gp2gp_marts.run_assertion_results and drops runs beyond the retained ones. */
+  /** Appends a run's assertion results to the assertion results table and drops runs beyond the retained ones. */
   recordAssertionResults(records: readonly AssertionRecord[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -86,8 +88,8 @@ export interface RunSummary {
   readonly seconds: number;
   readonly ok: boolean;
   /**
-   * Why the run's assertion results could not be recorded in gp2gp_marts.run_assertion_results (undefined: recorded,
-   * or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
+   * Why the run's assertion results could not be recorded in the executor's assertion results table (undefined:
+   * recorded, or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
    */
   readonly assertionResultsError?: string;
 }

@@ -3,6 +3,7 @@
  * banner, breadcrumbs, footer), names as the public site shows them, months, headline figures, controls, tables and
  * the chart. Every value written into HTML goes through `escapeHtml` (attributes and text alike).
  */
+import INTERNAL_BANNER from "../../../../reports/components/internal-banner.json";
 import OUTCOME_COLOURS from "../../../../reports/components/outcome-colours.json";
 import type { Audience } from "../audience";
 import { orgPagesScript, type DecodedPageData, type MonthOption, type PageData, type PageState, type Table } from "./shared";
@@ -142,7 +143,7 @@ ${site.audience === "internal" ? '<meta name="robots" content="noindex">\n' : ""
 </header>
 ${
   site.audience === "internal"
-    ? `<p class="gp2gp-internal" role="note" data-gp2gp-internal><strong>Internal</strong> <span>This site holds transfer-level identifiers (conversation IDs and ASIDs). It is for service desks and system suppliers: do not publish it or share it outside them.</span></p>\n`
+    ? `<p class="gp2gp-internal" role="note" data-gp2gp-internal><strong>${escapeHtml(INTERNAL_BANNER.label)}</strong> <span>${escapeHtml(INTERNAL_BANNER.text)}</span></p>\n`
     : ""
 }<p class="gp2gp-phase" role="note"><strong>Beta</strong> <span>Figures are built from the NHS Spine's GP2GP messages. Definitions and notes explain how each one is counted.</span></p>
 <nav class="gp2gp-breadcrumbs" aria-label="Breadcrumb"><ol>${crumbs}</ol></nav>
