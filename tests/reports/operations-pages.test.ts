@@ -47,6 +47,45 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(0)).transfers));
   });
 
+  it("works from the keyboard alone: Tab reaches a dropdown, Enter opens it, the arrow keys move through its options, Enter chooses", async () => {
+    const transfersAt = (cutoff: number) =>
+      one<{ transfers: number }>(
+        `select sum(transfer_count) as transfers from gp2gp_marts.supplier_pathway_outcomes
+         where cutoff_days = ${cutoff} and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}`,
+      );
+    const { page } = await open("/operations/supplier-pathways/");
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await transfersAt(14)).transfers));
+    const focusedText = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() ?? "");
+    const reached = async () => {
+      for (let presses = 0; presses < 100; presses++) {
+        await page.keyboard.press("Tab");
+        if (/^Cutoff\b/.test(await focusedText())) return true;
+      }
+      return false;
+    };
+    expect(await reached(), "Tab reaches the Cutoff dropdown").toBe(true);
+    const search = page.locator("[data-cmdk-input]");
+    // As a pointer user may, the keyboard user tries again while the dropdown's options are still loading.
+    await expect
+      .poll(
+        async () => {
+          if (await search.isVisible()) return true;
+          await page.keyboard.press("Enter");
+          return search.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false);
+        },
+        { timeout: 60_000, interval: 0 },
+      )
+      .toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.hasAttribute("data-cmdk-input") ?? false), { message: "the search box has the focus" }).toBe(true);
+    const highlighted = () => page.locator("[data-cmdk-item][aria-selected=true]").textContent().then((text) => text?.trim());
+    for (let presses = 0; presses < 5 && (await highlighted()) !== "0 days (daily report)"; presses++) await page.keyboard.press("ArrowDown");
+    expect(await highlighted()).toBe("0 days (daily report)");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => search.count(), { message: "the list closes once an option is chosen" }).toBe(0);
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await transfersAt(0)).transfers));
+    expect(await page.getByRole("button", { name: /^Cutoff\b/ }).textContent()).toContain("0 days");
+  });
+
   it("shows the daily technical failure rate with its alert days and settings, per cutoff", async () => {
     const alerts = (cutoff: number) =>
       one<{ alert_days: number; threshold: number }>(
