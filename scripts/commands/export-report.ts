@@ -3,14 +3,8 @@
  * operational reports (spec §6.5) as a CSV file from the report marts, after the publish gate.
  */
 import { Command } from "commander";
-import { Warehouse } from "../lib/duckdb";
 import { addDatabaseOption, databasePath, parseVarsOption } from "../lib/engine-options";
 import { REPORT_NAMES } from "../lib/export/reports";
-import { exportReport } from "../lib/export/report-file";
-import { PublishGateError, reportGateFailure } from "../lib/gate";
-
-export { exportReport, PublishGateError };
-export type { ExportReportOptions, ExportReportResult } from "../lib/export/report-file";
 
 const HELP = `
 The window is start <= date requested < end: --end is EXCLUSIVE (the first day not reported), as upstream's
@@ -48,6 +42,7 @@ export function registerExportReportCommand(program: Command): Command {
     .option("--skip-gate", "do not check the publish gate (ad hoc reports that are not published; a warning is printed)")
     .addHelpText("after", HELP)
     .action(async (name: string, options) => {
+      const [{ Warehouse }, { exportReport }, { reportGateFailure }] = await Promise.all([import("../lib/duckdb"), import("../lib/export/report-file"), import("../lib/gate")]);
       const warehouse = await Warehouse.open(databasePath(options), { readOnly: true });
       try {
         const result = await exportReport(warehouse, {
