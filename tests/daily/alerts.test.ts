@@ -6,6 +6,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertLineSchema, deliverAlert, type Alert } from "../../scripts/lib/daily/alerts";
 import { Warehouse } from "../../scripts/lib/duckdb";
@@ -142,5 +143,28 @@ describe("gp2gp daily with a webhook", () => {
     } finally {
       await hook.close();
     }
+  });
+  it("raises a day with no Spine file and a file with rejected rows above alert_max_rejected_rows, once each", async () => {
+    // 2026-04-03 delivered without 2026-04-02, as a plain CSV with two broken rows.
+    const lastDay = data.spine[9]!;
+    expect(path.basename(lastDay)).toBe("2026-04-03_spine_messages.csv.gz");
+    const text = zlib.gunzipSync(fs.readFileSync(lastDay)).toString("utf8");
+    fs.writeFileSync(path.join(inbox, "spine", "2026-04-03_spine_messages.csv"), `${text.endsWith("\n") ? text : `${text}\n`}broken,row\nanother,broken,row\n`);
+    const result = await daily(inbox, database);
+    expect(result.exitCode, result.run.message ?? "").toBe(0);
+    expect(result.run.rows_rejected).toBe(2);
+    const missing = result.alerts.filter((a) => a.kind === "missing_spine_day");
+    expect(missing.map((a) => a.day)).toEqual(["2026-04-02"]);
+    expect(missing[0]!.text).toContain("no Spine export has been loaded for 2026-04-02");
+    const rejected = result.alerts.filter((a) => a.kind === "rejected_rows");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ day: "2026-04-03", page: "/data-quality/", figures: { file: "2026-04-03_spine_messages.csv", rejected_rows: 2, alert_max_rejected_rows: 0 } });
+    expect(lines().filter((l) => l.kind !== "technical_failure_rate").map((l) => l.id)).toEqual([missing[0]!.id, rejected[0]!.id]);
+
+    // The missing day arrives: neither alert is raised again.
+    deliver(inbox, [data.spine[8]!]);
+    const next = await daily(inbox, database);
+    expect(next.exitCode).toBe(0);
+    expect(next.alerts.filter((a) => a.kind !== "technical_failure_rate")).toEqual([]);
   });
 });
