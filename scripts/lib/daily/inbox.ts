@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Warehouse } from "../duckdb";
+import { sqlString, type Warehouse } from "../duckdb";
 import { writeFileAtomically } from "../files";
 import { loadAsidLookup } from "../load/asid-lookup";
 import { describeFile, LoadError, type LoadSummary, type SourceKind } from "../load/common";
@@ -14,7 +14,6 @@ import { loadGeography } from "../load/geography";
 import { loadOds } from "../load/ods";
 import { ensureRawTables, rawName } from "../load/raw-tables";
 import { loadSpine } from "../load/spine";
-import { sqlString } from "../duckdb";
 
 /** How `loadFolder` recognises each kind of file; the order is the order of loading (reference data first). */
 const RECOGNISERS: readonly { kind: SourceKind; folder: "reference" | "spine"; pattern: RegExp }[] = [
