@@ -89,6 +89,8 @@ exports.varsSchema = zod_1.z.object({
     alert_baseline_days: positiveInteger.default(28),
     /** Technical failure alert: the baseline needs at least this many earlier days with transfers, else it is NULL. */
     alert_baseline_min_days: positiveInteger.default(7),
+    /** Daily run alert (gp2gp daily): a Spine file with more rejected rows than this raises an alert. */
+    alert_max_rejected_rows: zod_1.z.string().trim().regex(/^\d{1,9}$/, "must be a whole number").transform(Number).default(0),
     /**
      * Publish gate: "true" runs the assertions tagged gate with the graph (a failing gate fails the run); "false"
      * compiles them disabled, so only `gp2gp export report` and publishing evaluate them (scripts/lib/gate.ts).

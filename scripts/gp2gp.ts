@@ -22,6 +22,7 @@ import { registerBenchCommands } from "./commands/bench";
 import { registerReportsCommands } from "./commands/reports";
 import { registerExportMetricsCommand } from "./commands/export-metrics";
 import { registerExportReportCommand } from "./commands/export-report";
+import { registerDailyCommand } from "./commands/daily";
 
 const program = new Command();
 program
@@ -82,6 +83,7 @@ registerBenchCommands(program);
 registerExportMetricsCommand(program);
 registerExportReportCommand(program);
 registerReportsCommands(program);
+registerDailyCommand(program);
 
 registerSqlCommand(program);
 

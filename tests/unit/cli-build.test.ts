@@ -94,7 +94,7 @@ describe("the compiled command", () => {
     expect(loaded).toContain("commander");
     expect(loaded.filter((p) => HEAVY.some((h) => p.startsWith(h)))).toEqual([]);
     // Each subcommand's help too (its options are declared without loading its library).
-    for (const command of [["run"], ["load", "spine"], ["reports", "build"], ["export", "report"], ["sql"], ["bench", "cli"]]) {
+    for (const command of [["run"], ["load", "spine"], ["reports", "build"], ["export", "report"], ["sql"], ["bench", "cli"], ["daily"]]) {
       const sub = runRecordingModules([entry, ...command, "--help"]);
       expect(sub.result.status, `${command.join(" ")} --help`).toBe(0);
       expect(packagesIn(sub.modules).filter((p) => HEAVY.some((h) => p.startsWith(h))), command.join(" ")).toEqual([]);

@@ -10,6 +10,8 @@ describe("project vars", () => {
     expect(vars.metrics_cutoff_days).toBe(14);
     expect(vars.gate_min_national_transfers).toBe(150000);
     expect(vars.first_build_batches).toBe("auto");
+    expect(vars.alert_max_rejected_rows).toBe(0);
+    expect(parseVars({ engine: "duckdb", alert_max_rejected_rows: "25" }).alert_max_rejected_rows).toBe(25);
     expect(parseVars({ engine: "duckdb", first_build_batches: "1" }).first_build_batches).toBe(1);
     expect(parseVars({ engine: "bigquery", cutoff_days: "14;1;0" }).cutoff_days).toEqual([0, 1, 14]);
   });
@@ -24,6 +26,7 @@ describe("project vars", () => {
     expect(() => parseVars({ engine: "duckdb", cutoff_days: "2,2" })).toThrow(/var "cutoff_days": lists a cutoff twice/);
     expect(() => parseVars({ engine: "duckdb", raw_dataset: "bad-name" })).toThrow(/var "raw_dataset"/);
     expect(() => parseVars({ engine: "duckdb", gate_min_national_transfers: "-3" })).toThrow(/var "gate_min_national_transfers"/);
+    expect(() => parseVars({ engine: "duckdb", alert_max_rejected_rows: "-1" })).toThrow(/var "alert_max_rejected_rows": must be a whole number/);
     expect(() => parseVars({ engine: "duckdb", first_build_batches: "0" })).toThrow(/var "first_build_batches": must be "auto" or a positive whole number/);
     expect(() => parseVars({ engine: "duckdb", first_build_batches: "5000" })).toThrow(/var "first_build_batches": must be at most 1000/);
     expect(() => parseVars({ engine: "duckdb", cutoff_days: "0,2", metrics_cutoff_days: "14" })).toThrow(/var "metrics_cutoff_days" \(14\) must be one of cutoff_days/);
