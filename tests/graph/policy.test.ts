@@ -2,12 +2,15 @@
  * Graph policy: layering (staged reads sources, correlated reads staged, marts read correlated and staged), every
  * action described with its grain, every column of every model described, and every mart table keyed and checked.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datasets } from "../../includes/config";
 import type { CompiledGraph } from "../../scripts/lib/compile";
 import type { Warehouse } from "../../scripts/lib/duckdb";
 import { duckdbGraph, openTestWarehouse, runGraph } from "../support/warehouse";
 
+const ROOT = path.resolve(__dirname, "..", "..");
 let graph: CompiledGraph;
 let warehouse: Warehouse;
 
@@ -25,6 +28,20 @@ const ALLOWED_READS: Record<string, string[]> = {
 };
 
 describe("graph policy", () => {
+  it("leaves the incremental bookkeeping to includes/increments.ts: no model names its tables, and each step names its own model", () => {
+    const problems: string[] = [];
+    for (const file of fs.readdirSync(path.join(ROOT, "definitions"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".sqlx"))) {
+      const text = fs.readFileSync(path.join(ROOT, "definitions", file), "utf8");
+      const model = path.basename(file, ".sqlx");
+      if (/ref\(\s*"(classification_progress|stg_watermarks)"\s*\)/.test(text)) problems.push(`${file} reads the bookkeeping tables itself: use increments.step or increments.dataWatermark`);
+      if (/classification\.(inScope|deleteInScope|recordProgress|processedSequence|dataWatermark|batchFilter|firstChangedDay|firstChangedMonth)\b/.test(text)) problems.push(`${file} calls a bookkeeping function outside includes/increments.ts`);
+      for (const [, named] of text.matchAll(/increments\.step\(\s*ref\s*,\s*"([^"]+)"/g)) {
+        if (named !== model) problems.push(`${file} records its progress as "${named}", not as its own name "${model}"`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("keeps the layers: each model reads only its own or the layer below", () => {
     const problems: string[] = [];
     for (const table of graph.tables) {
