@@ -1,12 +1,13 @@
 "use strict";
-/**
- * Column descriptions of every model, keyed by table name. SQLX configs use `columns: docs.columns("<table>")`,
- * and a graph test checks that every column a mart outputs is described here.
- */
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.organisation = void 0;
 exports.columns = columns;
 exports.describedTables = describedTables;
+/**
+ * Column descriptions of every model, keyed by table name. SQLX configs use `columns: docs.columns("<table>")`,
+ * and a graph test checks that every column a mart outputs is described here.
+ */
+const journeys_1 = require("./journeys");
 const organisation = (side, role) => ({
     [`${side}_practice_asid`]: `ASID of the ${role} practice's system (from the request message).`,
     [`${side}_practice_ods_code`]: `ODS code of the ${role} practice, from the reference data of the request month (previous-month fallback); NULL when the ASID is unknown.`,
@@ -370,6 +371,62 @@ const TABLES = {
         window_closes_at: "When the cutoff window ends and the row becomes final.",
         decision_rule: "The §5.2 rule that decided the status: 1, 2, 3, 4a-4e, 5-9.",
         organisation_reference_month: "The month of reference data used for the practices (the request month, or the latest earlier month loaded).",
+    },
+    transfer_journeys: {
+        conversation_id: TRANSFER_COLUMNS.conversation_id,
+        conversation_number: CONVERSATION_NUMBER,
+        cutoff_days: "Cutoff in days, as in transfers: the journey is the one the classification of this window sees.",
+        requested_at: "Stage 1: when the EHR request was sent (UTC; transfers.date_requested).",
+        request_acknowledged_at: "Stage 2: the first acknowledgement of the request by the sending side (positive or with an error code, UTC); NULL when none in the window.",
+        core_ehr_sent_at: "Stage 3: when the core EHR was sent (UTC): the effective core EHR (the copy whose decisive acknowledgement ended the transfer, where the SLA clock starts) when there is one, else the first core EHR; NULL when none was sent.",
+        copc_fragments_sent: "Large-message (COPC) fragments sent by the sending practice's system: distinct fragment GUIDs (a re-sent GUID counts once, as the classification registers it).",
+        first_copc_sent_at: "Stage 4: when the first fragment was sent (UTC); NULL when none.",
+        last_copc_sent_at: "When the last fragment was sent (UTC); NULL when none.",
+        copc_fragments_acknowledged: "Fragments with at least one acknowledgement (each counted once).",
+        first_copc_acknowledged_at: "The earliest first acknowledgement of a fragment (UTC); NULL when none was acknowledged.",
+        last_copc_acknowledged_at: "The latest first acknowledgement of a fragment (UTC): when the last acknowledged fragment was acknowledged; NULL when none.",
+        core_ehr_acknowledged_at: "Stage 5: the decisive acknowledgement of the core EHR, integrated, suppressed or rejected (UTC; transfers.date_completed); NULL when none.",
+        request_to_acknowledgement_seconds: "Time spent in stage 1: whole seconds from requested_at to request_acknowledged_at (rounded half to even, never negative, as sla_duration); NULL when the request was not acknowledged.",
+        acknowledgement_to_core_ehr_seconds: "Time spent in stage 2: whole seconds from request_acknowledged_at to core_ehr_sent_at (rounded half to even; 0 when the core EHR came before the acknowledgement); NULL when either is missing.",
+        core_ehr_to_integration_seconds: "Time spent in stage 3: whole seconds from core_ehr_sent_at to core_ehr_acknowledged_at, the SLA clock of Decision 8: transfers.sla_duration itself (for a large message it includes the fragments); NULL when there is no decisive acknowledgement.",
+        copc_fragments_seconds: "Time spent in stage 4: whole seconds from first_copc_sent_at to last_copc_acknowledged_at, when every fragment sent was acknowledged; NULL otherwise.",
+        stopped_at_stage: "The last stage reached, 1 to 5: 1 requested, 2 request acknowledged, 3 core EHR sent, 4 fragments sent (large messages), 5 core EHR acknowledged (integrated, suppressed or rejected). The highest stage whose event is in the window: every earlier stage counts as reached, even when its message is missing from the log.",
+        waiting_on: "Who the transfer waits on at the end of the window: 'sending practice' (or its system: the request not acknowledged, no core EHR, or no fragment after the requesting practice asked for them), 'requesting practice' (or its system: the core EHR and any fragments sent, no decisive acknowledgement), 'none' (the core EHR was acknowledged, or the request was refused with a fatal sender error).",
+        is_large_message: "TRUE when the transfer uses large messaging: a COPC continue or a COPC fragment in the window (the classification's contains_copc_fragments).",
+        status: TRANSFER_COLUMNS.status,
+        failure_reason: TRANSFER_COLUMNS.failure_reason,
+        request_month: TRANSFER_COLUMNS.request_month,
+        is_final: "TRUE once the loaded data runs past the end of the cutoff window (as transfers.is_final); FALSE rows are provisional and may change.",
+        window_closes_at: "When the cutoff window ends and the row becomes final.",
+        requesting_practice_ods_code: REQUESTING.requesting_practice_ods_code,
+        requesting_practice_sicbl_ods_code: REQUESTING.requesting_practice_sicbl_ods_code,
+        sending_practice_ods_code: SENDING.sending_practice_ods_code,
+        sending_practice_sicbl_ods_code: SENDING.sending_practice_sicbl_ods_code,
+        requesting_supplier: TRANSFER_COLUMNS.requesting_supplier,
+        sending_supplier: TRANSFER_COLUMNS.sending_supplier,
+    },
+    journey_stages_monthly: {
+        metric_month: "First day of the UTC month of the requests (transfer_journeys.request_month).",
+        cutoff_days: REPORT_CUTOFF,
+        requesting_supplier: "System supplier of the requesting practice; 'All' on the rows totalling every pathway.",
+        sending_supplier: "System supplier of the sending practice; 'All' on the rows totalling every pathway.",
+        stage_order: "The stage's place in the journey, 1 to 5 (includes/journeys.ts).",
+        stage: "The stage: Requested, Request acknowledged, Core EHR sent, Fragments sent (large messages; a standard message passes through it with nothing to send), Core EHR acknowledged.",
+        transfers_reached: "Transfers that reached the stage (stopped_at_stage at or after it). Stage 1 counts every transfer of the month; each stage counts its transfers_ended plus the next stage's transfers_reached.",
+        large_messages_reached: "Of transfers_reached, the large messages (is_large_message).",
+        transfers_ended: "Transfers whose last stage this was (stopped_at_stage = stage_order); broken down by status in the four ended_ columns.",
+        ended_integrated_on_time: "Of transfers_ended, status Integrated on time.",
+        ended_process_failure: "Of transfers_ended, status Process failure (Integrated late, or Transferred, not integrated: see transfer_journeys.failure_reason).",
+        ended_technical_failure: "Of transfers_ended, status Technical failure.",
+        ended_unclassified_failure: "Of transfers_ended, status Unclassified failure.",
+        timed_transfer_count: "Of transfers_reached, those with a time spent in the stage (they left it: see the stage's time column in transfer_journeys); the population of the percentiles and of the service level share. 0 at stage 5, which has no time.",
+        time_in_stage_median_seconds: "Median time spent in the stage in seconds, nearest rank (the ceil(n/2)-th smallest of the timed_transfer_count times, ties in conversation_id order); NULL when none.",
+        time_in_stage_p90_seconds: "90th percentile time spent in the stage in seconds, nearest rank (the ceil(9n/10)-th smallest).",
+        time_in_stage_p99_seconds: "99th percentile time spent in the stage in seconds, nearest rank (the ceil(99n/100)-th smallest).",
+        service_level_seconds: `The stage's service level in seconds (includes/journeys.ts): ${journeys_1.STAGES.map((s) => `${s.order} ${s.serviceLevelReason}`).join(" ")}`,
+        exceeded_service_level_count: "Timed transfers whose time in the stage is above service_level_seconds. Transfers that never left the stage are not timed, so not counted here (they are in transfers_ended).",
+        exceeded_service_level_percent: "exceeded_service_level_count / timed_transfer_count × 100, unrounded; NULL when none was timed or the stage has no service level.",
+        provisional_transfer_count: "How many of transfers_reached are provisional (their cutoff window had not elapsed in the loaded data); their figures may still change.",
     },
     transfers_live: {
         ...TRANSFER_COLUMNS,
