@@ -24,6 +24,7 @@ async function violations(page: Page): Promise<string[]> {
 const EVIDENCE_PAGES = [
   "/",
   "/trends/",
+  "/journeys/",
   "/practices/",
   "/sub-icb-locations/",
   "/icbs/",

@@ -86,6 +86,25 @@ describeInBrowser("operations pages in a browser", (browser) => {
     expect(await page.getByRole("button", { name: /^Cutoff\b/ }).textContent()).toContain("0 days");
   });
 
+  it("shows the journey stages of the latest final month: transfers reaching each stage and where they stopped", async () => {
+    const stages = await browser.mart<{ stage_order: number; transfers_reached: number; transfers_ended: number }>(
+      `select stage_order, transfers_reached, transfers_ended from gp2gp_marts.journey_stages_monthly
+       where metric_month = ${LATEST_FINAL_MONTH} and cutoff_days = 14 and requesting_supplier = 'All' and sending_supplier = 'All'
+       order by stage_order`,
+    );
+    expect(stages.map((s) => Number(s.stage_order))).toEqual([1, 2, 3, 4, 5]);
+    const { page } = await open("/journeys/");
+    await expect.poll(headlineNumber(page, "journey-transfers"), { timeout: 30_000 }).toBe(Number(stages[0]!.transfers_reached));
+    const stoppedEarly = stages.filter((s) => Number(s.stage_order) < 5).reduce((sum, s) => sum + Number(s.transfers_ended), 0);
+    await expect.poll(headlineNumber(page, "journey-stopped-early")).toBe(stoppedEarly);
+    const table = page.locator("figure", { hasText: "Table 1:" });
+    await expect.poll(() => table.locator("tr:has(td)").first().locator("td").first().textContent()).toBe("1. Requested");
+    for (const stage of ["2. Request acknowledged", "3. Core EHR sent", "4. Fragments sent", "5. Core EHR acknowledged"]) await expect.poll(() => table.getByText(stage, { exact: true }).count()).toBeGreaterThan(0);
+    const { month } = await one<{ month: string }>(`select strftime(${LATEST_FINAL_MONTH}, '%B %Y') as month`);
+    expect(await page.getByRole("button", { name: /^Month requested\b/ }).textContent()).toContain(month);
+    await screenshot(page, "journeys");
+  });
+
   it("shows the daily technical failure rate with its alert days and settings, per cutoff", async () => {
     const alerts = (cutoff: number) =>
       one<{ alert_days: number; threshold: number }>(
