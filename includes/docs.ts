@@ -3,7 +3,7 @@
  * and a graph test checks that every column a mart outputs is described here.
  */
 import { STAGES } from "./journeys";
-import { SCOPE_KINDS } from "./opportunities";
+import { DRIVER_KINDS, SCOPE_KINDS, SIZE_BANDS, UNKNOWN_SIZE_BAND } from "./opportunities";
 
 const organisation = (side: "requesting" | "sending", role: string): Record<string, string> => ({
   [`${side}_practice_asid`]: `ASID of the ${role} practice's system (from the request message).`,
@@ -434,6 +434,21 @@ const TABLES: Record<string, Record<string, string>> = {
     who_can_act: `Who can lower the scope's paper fallbacks: ${SCOPE_KINDS.map((k) => `${k.kind} → '${k.whoCanAct}'`).join("; ")}.`,
     page_path: "Path of the report page about the scope: /operations/supplier-pathways/, /operations/error-codes/, /practices/<ODS>/ or /sub-icb-locations/<ODS>/.",
     opportunity_rank: "Place in the month's list over every kind of scope, 1 the most avoidable_paper_fallbacks; ties by paper_fallbacks (more first), scope_kind and scope_id.",
+  },
+  delay_drivers_monthly: {
+    metric_month: "First day of the request month of the transfers counted: the final transfers at the metrics cutoff (14 days).",
+    cutoff_days: "The metrics cutoff (metrics_cutoff_days var, 14) the transfers are classified at.",
+    is_final: "national_metrics_monthly.is_final of the month: FALSE while any transfer of the month is provisional (only its final transfers are counted here).",
+    driver_kind: `The kind of driver, one of ${DRIVER_KINDS.map((k) => `'${k}'`).join(", ")}. Every kind but 'error code' puts each transfer of the month in exactly one driver_value.`,
+    driver_value: `The driver's value: the pathway 'sending supplier → requesting supplier'; 'large message' or 'standard message' (transfer_journeys.is_large_message); the error code (a transfer with the code among its sender, final or intermediate error codes); the UTC hour of the request, '00' to '23'; the UTC weekday of the request; the sending practice's size band by its transfers as sender in the month (${SIZE_BANDS.map((b) => `'${b.label}'`).join(", ")}, or '${UNKNOWN_SIZE_BAND}' without an ODS code); the stage the transfer stopped at, '<order> <stage>' (transfer_journeys.stopped_at_stage).`,
+    transfers: "Transfers of the month with this driver value.",
+    paper_fallbacks: "Of transfers, those not integrated on time (Process, Technical and Unclassified failures), as impact_monthly counts them.",
+    paper_fallback_percent: "paper_fallbacks / transfers × 100, 2 dp.",
+    national_paper_fallback_percent: "The month's paper fallbacks / transfers × 100 over all the final transfers counted here, 2 dp.",
+    rate_ratio: "The driver value's paper fallback rate / the national rate, unrounded: above 1 more paper fallbacks than the national rate; NULL when the month has none.",
+    excess_paper_fallbacks: "paper_fallbacks − transfers × the national rate, unrounded: negative below the national rate. For every kind but 'error code' it sums to 0 over the month's values.",
+    integrated_transfers: "Of transfers, those integrated (on time or late) with an integration time (sla_duration).",
+    median_integration_hours: "Median integration time of integrated_transfers in hours (sla_duration, nearest rank: the ceil(n/2)-th smallest, ties by conversation_id); NULL when none.",
   },
   journey_stages_monthly: {
     metric_month: "First day of the UTC month of the requests (transfer_journeys.request_month).",

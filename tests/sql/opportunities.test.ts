@@ -2,13 +2,15 @@
  * improvement_opportunities on DuckDB: over a generated warehouse, every row recomputed from the final transfers
  * (counts per scope, the best quartile over the peers with enough transfers, avoidable paper fallbacks never negative
  * nor above paper_fallbacks, ranks following the avoidable counts, staff hours and cost following the vars); then a
- * worked example of hand-built transfers whose every figure is computed by hand.
+ * worked example of hand-built transfers whose every figure is computed by hand. delay_drivers_monthly over the same
+ * warehouse: every kind present; per kind that partitions the transfers, transfers sum to the month's and the excess
+ * to 0; the rate ratio, excess and median integration time of each pathway recomputed.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datasets } from "../../includes/config";
-import { SCOPE_KINDS } from "../../includes/opportunities";
+import { DRIVER_KINDS, PARTITIONING_DRIVER_KINDS, SCOPE_KINDS } from "../../includes/opportunities";
 import { compileProject } from "../../scripts/lib/compile";
 import type { CompiledGraph } from "../../scripts/lib/compile";
 import { Warehouse } from "../../scripts/lib/duckdb";
@@ -152,6 +154,50 @@ describe("improvement opportunities over a generated warehouse", () => {
     for (const rows of byMonth.values()) {
       expect(rows.map((r) => r.opportunity_rank)).toEqual(rows.map((_, i) => i + 1));
       for (let i = 1; i < rows.length; i++) expect(rows[i]!.avoidable_paper_fallbacks).toBeLessThanOrEqual(rows[i - 1]!.avoidable_paper_fallbacks);
+    }
+  });
+});
+
+describe("delay drivers over a generated warehouse", () => {
+  it("has every kind of driver; per partitioning kind, transfers sum to the month's and excess to about 0", async () => {
+    const kinds = await warehouse.rows<{ driver_kind: string }>(`select distinct driver_kind from ${marts}.delay_drivers_monthly`);
+    expect(new Set(kinds.map((k) => k.driver_kind))).toEqual(new Set(DRIVER_KINDS));
+    const sums = await warehouse.rows<Record<string, unknown>>(`
+      with months as (
+        select request_month as metric_month, count(*) as n from ${marts}.transfers where cutoff_days = 14 and is_final group by all
+      )
+      select drivers.metric_month, drivers.driver_kind, sum(drivers.transfers) as transfers, sum(drivers.excess_paper_fallbacks) as excess, max(months.n) as month_transfers
+      from ${marts}.delay_drivers_monthly as drivers inner join months using (metric_month)
+      group by all`);
+    expect(sums.length).toBeGreaterThan(0);
+    for (const row of sums) {
+      if (!PARTITIONING_DRIVER_KINDS.includes(String(row.driver_kind))) continue;
+      expect(Number(row.transfers), String(row.driver_kind)).toBe(Number(row.month_transfers));
+      expect(Math.abs(Number(row.excess))).toBeLessThan(1e-6);
+    }
+    expect(sums.filter((r) => PARTITIONING_DRIVER_KINDS.includes(String(r.driver_kind))).length).toBe(
+      PARTITIONING_DRIVER_KINDS.length * new Set(sums.map((r) => String(r.metric_month))).size,
+    );
+  });
+
+  it("gives the rate ratio to the national rate and the median integration time of each pathway", async () => {
+    const rows = await warehouse.rows<Record<string, unknown>>(`
+      select strftime(metric_month, '%Y-%m') as month, driver_value, transfers, paper_fallbacks, rate_ratio, excess_paper_fallbacks, median_integration_hours,
+        sum(paper_fallbacks) over (partition by metric_month) as national_paper, sum(transfers) over (partition by metric_month) as national_transfers
+      from ${marts}.delay_drivers_monthly where driver_kind = 'supplier pathway'`);
+    const integrated = await warehouse.rows<Record<string, unknown>>(`
+      select strftime(request_month, '%Y-%m') as month,
+        coalesce(nullif(sending_supplier, ''), 'Unknown') || ' → ' || coalesce(nullif(requesting_supplier, ''), 'Unknown') as pathway, sla_duration, conversation_id
+      from ${marts}.transfers
+      where cutoff_days = 14 and is_final and (status = 'Integrated on time' or failure_reason = 'Integrated late') and sla_duration is not null
+      order by sla_duration, conversation_id`);
+    for (const row of rows) {
+      const national = Number(row.national_paper) / Number(row.national_transfers);
+      expect(Number(row.rate_ratio)).toBeCloseTo(Number(row.paper_fallbacks) / Number(row.transfers) / national, 9);
+      expect(Number(row.excess_paper_fallbacks)).toBeCloseTo(Number(row.paper_fallbacks) - Number(row.transfers) * national, 9);
+      const times = integrated.filter((t) => t.month === row.month && t.pathway === row.driver_value).map((t) => Number(t.sla_duration));
+      if (times.length === 0) expect(row.median_integration_hours).toBeNull();
+      else expect(Number(row.median_integration_hours)).toBeCloseTo(times[Math.ceil(times.length / 2) - 1]! / 3600, 9);
     }
   });
 });
