@@ -77,6 +77,12 @@ export const varsSchema = z.object({
     .refine((v) => !v.includes("..") || v.split("..")[0]! <= v.split("..")[1]!, "the range must not end before it starts")
     .default("3"),
   /**
+   * Improvement opportunities: a scope (practice, Sub ICB Location, supplier pathway, error code) counts among its
+   * peers for the best-quartile paper fallback rate only with at least this many transfers in the month, so that a
+   * practice with three transfers and none late does not set the bar for practices with hundreds.
+   */
+  opportunity_min_transfers: positiveInteger.default(20),
+  /**
    * Publish gate: how many practices with transfers in the latest final month may lack a Sub-ICB location (upstream
    * drops them from the practice figures; real reference data usually has a few). 0: every practice must be mapped.
    */

@@ -3,6 +3,7 @@
  * and a graph test checks that every column a mart outputs is described here.
  */
 import { STAGES } from "./journeys";
+import { DRIVER_KINDS, SCOPE_KINDS, SIZE_BANDS, UNKNOWN_SIZE_BAND } from "./opportunities";
 
 const organisation = (side: "requesting" | "sending", role: string): Record<string, string> => ({
   [`${side}_practice_asid`]: `ASID of the ${role} practice's system (from the request message).`,
@@ -414,6 +415,40 @@ const TABLES: Record<string, Record<string, string>> = {
     sending_practice_sicbl_ods_code: SENDING.sending_practice_sicbl_ods_code!,
     requesting_supplier: TRANSFER_COLUMNS.requesting_supplier!,
     sending_supplier: TRANSFER_COLUMNS.sending_supplier!,
+  },
+  improvement_opportunities: {
+    metric_month: "First day of the request month of the transfers counted: the final transfers at the metrics cutoff (14 days).",
+    cutoff_days: "The metrics cutoff (metrics_cutoff_days var, 14) the transfers are classified at.",
+    is_final: "national_metrics_monthly.is_final of the month: FALSE while any transfer of the month is provisional (only its final transfers are counted here, so its figures may still grow).",
+    scope_kind: `What the row is about, one of ${SCOPE_KINDS.map((k) => `'${k.kind}'`).join(", ")} (includes/opportunities.ts). Sending and requesting practice by the transfer's practice; Sub ICB Location by the requesting practice's.`,
+    scope_id: "The scope: the supplier pathway 'sending supplier → requesting supplier' ('Unknown' for an empty supplier), the error code, the practice's ODS code or the Sub ICB Location's ODS code.",
+    scope_name: "Readable name of the scope: the pathway, '<code> - <short name>' from stg_error_codes ('Unknown error code' when not in it), the practice's or Sub ICB Location's name (its ODS code when it has none).",
+    transfers: "Transfers of the month in the scope. An error code's scope holds the transfers with that code among their sender, final or intermediate error codes, so a transfer can be in several.",
+    paper_fallbacks: "Of transfers, those not integrated on time (Process, Technical and Unclassified failures): each one is a record printed and posted, as impact_monthly counts them.",
+    paper_fallback_percent: "paper_fallbacks / transfers × 100, 2 dp.",
+    peer_count: "Scopes of the same kind in the month with at least opportunity_min_transfers transfers (the var, default 20): the peers whose rates set the best quartile; the row's own scope is one of them when it has enough transfers.",
+    peer_best_quartile_percent: "The best-quartile paper fallback rate of the peers: the 25th percentile by nearest rank (the ceil(n/4)-th lowest of the peer_count rates, ties by scope_id), that peer's paper_fallbacks / transfers × 100, 2 dp. NULL when the month has no peer of this kind.",
+    avoidable_paper_fallbacks: "Paper fallbacks the scope would have avoided at the best-quartile rate: paper_fallbacks − transfers × that rate (unrounded), rounded to a whole number and held between 0 and paper_fallbacks; 0 when there is no peer.",
+    staff_hours_avoided: "avoidable_paper_fallbacks × impact_hours_per_paper_record (var, default 2): staff hours the avoided paper records would have taken.",
+    cost_avoided_gbp: "staff_hours_avoided × impact_cost_per_hour_gbp (var, default 25), in pounds.",
+    who_can_act: `Who can lower the scope's paper fallbacks: ${SCOPE_KINDS.map((k) => `${k.kind} → '${k.whoCanAct}'`).join("; ")}.`,
+    page_path: "Path of the report page about the scope: /operations/supplier-pathways/, /operations/error-codes/, /practices/<ODS>/ or /sub-icb-locations/<ODS>/.",
+    opportunity_rank: "Place in the month's list over every kind of scope, 1 the most avoidable_paper_fallbacks; ties by paper_fallbacks (more first), scope_kind and scope_id.",
+  },
+  delay_drivers_monthly: {
+    metric_month: "First day of the request month of the transfers counted: the final transfers at the metrics cutoff (14 days).",
+    cutoff_days: "The metrics cutoff (metrics_cutoff_days var, 14) the transfers are classified at.",
+    is_final: "national_metrics_monthly.is_final of the month: FALSE while any transfer of the month is provisional (only its final transfers are counted here).",
+    driver_kind: `The kind of driver, one of ${DRIVER_KINDS.map((k) => `'${k}'`).join(", ")}. Every kind but 'error code' puts each transfer of the month in exactly one driver_value.`,
+    driver_value: `The driver's value: the pathway 'sending supplier → requesting supplier'; 'large message' or 'standard message' (transfer_journeys.is_large_message); the error code (a transfer with the code among its sender, final or intermediate error codes); the UTC hour of the request, '00' to '23'; the UTC weekday of the request; the sending practice's size band by its transfers as sender in the month (${SIZE_BANDS.map((b) => `'${b.label}'`).join(", ")}, or '${UNKNOWN_SIZE_BAND}' without an ODS code); the stage the transfer stopped at, '<order> <stage>' (transfer_journeys.stopped_at_stage).`,
+    transfers: "Transfers of the month with this driver value.",
+    paper_fallbacks: "Of transfers, those not integrated on time (Process, Technical and Unclassified failures), as impact_monthly counts them.",
+    paper_fallback_percent: "paper_fallbacks / transfers × 100, 2 dp.",
+    national_paper_fallback_percent: "The month's paper fallbacks / transfers × 100 over all the final transfers counted here, 2 dp.",
+    rate_ratio: "The driver value's paper fallback rate / the national rate, unrounded: above 1 more paper fallbacks than the national rate; NULL when the month has none.",
+    excess_paper_fallbacks: "paper_fallbacks − transfers × the national rate, unrounded: negative below the national rate. For every kind but 'error code' it sums to 0 over the month's values.",
+    integrated_transfers: "Of transfers, those integrated (on time or late) with an integration time (sla_duration).",
+    median_integration_hours: "Median integration time of integrated_transfers in hours (sla_duration, nearest rank: the ceil(n/2)-th smallest, ties by conversation_id); NULL when none.",
   },
   journey_stages_monthly: {
     metric_month: "First day of the UTC month of the requests (transfer_journeys.request_month).",
