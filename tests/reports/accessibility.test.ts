@@ -25,6 +25,7 @@ const EVIDENCE_PAGES = [
   "/",
   "/trends/",
   "/journeys/",
+  "/opportunities/",
   "/practices/",
   "/sub-icb-locations/",
   "/icbs/",

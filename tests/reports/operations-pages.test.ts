@@ -105,6 +105,22 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await screenshot(page, "journeys");
   });
 
+  it("ranks the improvement opportunities of the latest final month, each linking to its page", async () => {
+    const ranked = await browser.mart<{ opportunity_rank: number; avoidable_paper_fallbacks: number; page_path: string | null }>(
+      `select opportunity_rank, avoidable_paper_fallbacks, page_path from gp2gp_marts.improvement_opportunities
+       where metric_month = ${LATEST_FINAL_MONTH} order by opportunity_rank`,
+    );
+    expect(ranked.length).toBeGreaterThan(0);
+    const { page } = await open("/opportunities/");
+    await expect.poll(headlineNumber(page, "top-opportunity"), { timeout: 30_000 }).toBe(Number(ranked[0]!.avoidable_paper_fallbacks));
+    const topTen = ranked.filter((r) => Number(r.opportunity_rank) <= 10).reduce((sum, r) => sum + Number(r.avoidable_paper_fallbacks), 0);
+    expect(await headlineNumber(page, "top-ten-avoidable")()).toBe(topTen);
+    const table = page.locator("figure", { hasText: "Table 2:" });
+    await expect.poll(() => table.locator("tr:has(td)").first().locator("td").first().textContent()).toBe("1");
+    if (ranked[0]!.page_path) expect(await table.locator("tr:has(td)").first().locator("a").first().getAttribute("href")).toContain(ranked[0]!.page_path);
+    await screenshot(page, "opportunities");
+  });
+
   it("shows the daily technical failure rate with its alert days and settings, per cutoff", async () => {
     const alerts = (cutoff: number) =>
       one<{ alert_days: number; threshold: number }>(
