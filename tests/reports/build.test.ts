@@ -61,7 +61,7 @@ describe("gp2gp reports build", () => {
   });
 
   it("prerenders every page, and one page per practice, Sub ICB Location, ICB and region", async () => {
-    const indexes = ["", "trends", "operations", "data-quality", "definitions", "practices", "sub-icb-locations", "icbs", "regions", "search", ...OPERATIONS_PAGES, "data-dictionary", "data-dictionary/lineage"];
+    const indexes = ["", "trends", "journeys", "opportunities", "operations", "data-quality", "definitions", "practices", "sub-icb-locations", "icbs", "regions", "search", ...OPERATIONS_PAGES, "data-dictionary", "data-dictionary/lineage"];
     for (const page of indexes) {
       expect(fs.existsSync(path.join(site.siteDir, page, "index.html")), `/${page}`).toBe(true);
     }

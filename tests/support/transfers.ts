@@ -207,5 +207,7 @@ export async function runMetricGraph(warehouse: Warehouse): Promise<RunSummary> 
   const own = graph.assertions
     .filter((a) => METRIC_ASSERTIONS.includes(a.target.name) || (a.parentAction && METRIC_MARTS.includes(a.parentAction.name)))
     .map((a) => a.target.name);
-  return runGraph(warehouse, { selection: { actions: [...METRIC_MARTS, ...own], includeDependencies: true, includeTests: false } });
+  // transfer_journeys too: marts that depend on the metric marts (delay_drivers_monthly) also read it, so that a test
+  // rebuilding the metric marts with their dependents finds every table those read.
+  return runGraph(warehouse, { selection: { actions: [...METRIC_MARTS, "transfer_journeys", ...own], includeDependencies: true, includeTests: false } });
 }
