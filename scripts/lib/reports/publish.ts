@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Datasets } from "../../../includes/config";
-import { Warehouse } from "../duckdb";
+import { sqlString, Warehouse } from "../duckdb";
 import { enforcePublishGate, type GateResult } from "../gate";
 import { writeFileAtomically } from "../files";
 import { acquireLock } from "../lock";
@@ -275,7 +275,7 @@ async function describeExtracts(database: string, siteDir: string): Promise<Extr
 
 /** Rows (read with DuckDB), size and sha256 of one parquet extract. */
 async function measureExtract(reader: Warehouse, file: string): Promise<{ rows: number; bytes: number; sha256: string }> {
-  const rows = Number(await reader.scalar<number>(`select count(*) from read_parquet(${literal(file)})`));
+  const rows = Number(await reader.scalar<number>(`select count(*) from read_parquet(${sqlString(file)})`));
   const bytes = fs.readFileSync(file);
   return { rows, bytes: bytes.length, sha256: crypto.createHash("sha256").update(bytes).digest("hex") };
 }
@@ -318,7 +318,7 @@ async function compareEditions(database: string, previousDir: string, previous: 
       changed: before.get(name)?.sha256 !== now.get(name)?.sha256,
     }));
     const monthRows = (file: string | undefined, table: string) =>
-      file ? `select * from read_parquet(${literal(file)}) where strftime(cast(metric_month as date), '%Y-%m') = ${literal(month)}` : `select * from (select 1) where false /* no ${table} */`;
+      file ? `select * from read_parquet(${sqlString(file)}) where strftime(cast(metric_month as date), '%Y-%m') = ${sqlString(month)}` : `select * from (select 1) where false /* no ${table} */`;
     const national = async (file: string | undefined) => (file ? (await reader.rows(monthRows(file, "national")))[0] : undefined);
     const [nationalBefore, nationalNow] = [await national(before.get("national_metrics_monthly")?.path), await national(now.get("national_metrics_monthly")?.path)];
     const figure = (row: Record<string, unknown> | undefined, column: string) => (row && row[column] !== null && row[column] !== undefined ? Number(row[column]) : null);
@@ -505,6 +505,3 @@ function packageVersions(): Record<string, string> {
   return versions;
 }
 
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
