@@ -23,7 +23,9 @@
  *
  * Two more, in @evidence-dev/core-components 5.4.2, fix what axe-core finds against WCAG 2.2 AA (see
  * ACCESSIBILITY_PATCHES): an input's button no longer claims the combobox role without its required attributes, and
- * a table that scrolls sideways can be reached with the keyboard.
+ * a table that scrolls sideways can be reached with the keyboard. A third puts a table's cells into the prerendered
+ * HTML (its rows came out empty, so a page's tables showed only once DuckDB-WASM had loaded, and never without
+ * JavaScript).
  *
  * Each edit replaces an exact piece of the shipped code. When an upgrade has moved that code, the script stops with
  * a non-zero exit, naming the file and the code it expected, rather than leaving a build that hangs offline.
@@ -281,7 +283,8 @@ const TAILWIND_PATCH = {
  *                        requires; it is a button opening a dialog (aria-haspopup="dialog", set by its builder), named
  *                        by the title and choice it shows rather than by an aria-label holding the title alone
  *   _DataTable.svelte    a table wider than the page scrolls inside its box, which the keyboard could not reach: the
- *                        box is focusable and named
+ *                        box is focusable and named; and its rows render with the columns registered by then, so
+ *                        that the prerendered HTML holds the cells (figures on first paint, and without JavaScript)
  */
 /** @type {FilePatch[]} */
 const ACCESSIBILITY_PATCHES = [
@@ -306,6 +309,27 @@ const ACCESSIBILITY_PATCHES = [
         find: '<div class="scrollbox pretty-scrollbar" style:background-color={$backgroundColorStore}>',
         replace: `<div class="scrollbox pretty-scrollbar" style:background-color={$backgroundColorStore} tabindex="0" role="region" aria-label="Table (scrolls sideways when wider than the page)" data-gp2gp-patch="${MARKER}: the keyboard reaches a table that scrolls">`,
       },
+      // The table's cells in the prerendered HTML. Its <Column>s register while the table's slot renders, after the
+      // script has worked out orderedColumns, and the server renders once: every row came out with no cell, so a
+      // page showed its tables only after DuckDB-WASM had loaded. The rows now take the columns registered by then,
+      // on the server and when the browser hydrates the page (so that it claims the prerendered cells).
+      {
+        find: "\timport { writable } from 'svelte/store';\n",
+        replace: "\timport { writable, get as getStoreValue } from 'svelte/store';\n",
+      },
+      {
+        find: "\t$: orderedColumns = [...$props.columns].sort(\n",
+        replace:
+          `\t// ${MARKER}: the columns registered when the rows render, before orderedColumns has caught up with them\n` +
+          "\tconst columnsNow = (ordered) => {\n" +
+          "\t\tif (ordered.length > 0) return ordered;\n" +
+          "\t\tconst { columns = [], priorityColumns: priority = [] } = getStoreValue(props);\n" +
+          "\t\tconst order = getFinalColumnOrder(columns.map((d) => d.id), priority);\n" +
+          "\t\treturn [...columns].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));\n" +
+          "\t};\n" +
+          "\t$: orderedColumns = [...$props.columns].sort(\n",
+      },
+      { find: "{orderedColumns}", replace: "orderedColumns={columnsNow(orderedColumns)}", count: 7 },
     ],
   },
 ];
@@ -365,7 +389,8 @@ function patchPackage(name, dir, { check = false } = {}) {
         );
       }
       const count = text.split(edit.find).length - 1;
-      if (count !== expected || wasPatched) {
+      // A file patched by an earlier version of this script takes the edits it lacks while their code is still there.
+      if (count !== expected) {
         throw new PatchError(
           `${file} ${wasPatched ? "carries a different version of this patch" : count === 0 ? "no longer contains the code this patch replaces" : `contains the code this patch replaces ${count} times, not ${expected}`} ` +
             `(edit ${index + 1} of ${patch.edits.length}; ${name} ${version}).\n` +

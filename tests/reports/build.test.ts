@@ -129,6 +129,38 @@ describe("gp2gp reports build", () => {
     expect(home).toContain("Figures for September 2026 are provisional");
   });
 
+  it("prerenders every table's cells into the HTML, default views that depend on a month or cutoff included", async () => {
+    const evidencePages = ["index.html", "data-quality/index.html", "journeys/index.html", "opportunities/index.html", "trends/index.html", ...OPERATIONS_PAGES.map((page) => `${page}/index.html`)];
+    let tables = 0;
+    for (const page of evidencePages) {
+      const html = fs.readFileSync(path.join(site.siteDir, page), "utf8");
+      for (const table of html.split('data-testid="DataTable-').slice(1).map((part) => part.slice(0, part.indexOf("</table>")))) {
+        const name = `${page}: DataTable-${table.slice(0, table.indexOf('"'))}`;
+        const rows = table.split(/<tr[\s>]/).slice(1);
+        expect(rows.filter((row) => /role="columnheader"/.test(row)), `${name} has its column headings`).not.toEqual([]);
+        const body = rows.filter((row) => !/<th[\s>]/.test(row));
+        expect(body.filter((row) => !/<td[\s>]/.test(row)), `${name}: every row has its cells`).toEqual([]);
+        tables++;
+      }
+    }
+    expect(tables).toBeGreaterThan(evidencePages.length);
+    // The error codes page opens on the latest final month at the 14-day cutoff (its dropdowns' defaults): the
+    // month's most frequent code is in the HTML with its count.
+    const [top] = await (async () => {
+      const warehouse = await Warehouse.open(site.database, { readOnly: true });
+      try {
+        return await warehouse.rows<{ label: string; transfers: number }>(
+          "select coalesce(short_name, 'Unknown error code') as label, transfer_count as transfers from gp2gp_marts.error_code_summary where request_month = date '2026-08-01' and cutoff_days = 14 order by transfer_count desc, error_code limit 1",
+        );
+      } finally {
+        warehouse.close();
+      }
+    })();
+    const codes = fs.readFileSync(path.join(site.siteDir, "operations", "error-codes", "index.html"), "utf8").replace(/<!--[^]*?-->/g, "");
+    expect(codes).toContain("August 2026");
+    expect(codes).toMatch(new RegExp(`>${top!.label}\\s*</td>[^]*?>${top!.transfers.toLocaleString("en-GB")}\\s*</td>`));
+  });
+
   it("generates the organisation pages as static HTML with their figures, one shared stylesheet and script", async () => {
     expect(site.orgPages).toBeGreaterThan(SITE_DATA.practices / 2);
     const [practice] = await (async () => {

@@ -104,6 +104,18 @@ describe("scripts/patch-evidence.js", () => {
     expect(after[browser]).toBe(before[browser]);
   });
 
+  it("adds the edits a file patched by an earlier version lacks, while their code is still there", () => {
+    const root = fakeInstall();
+    const spec = patch.PACKAGES["@evidence-dev/core-components"]!.patches.find((p) => p.file.endsWith("_DataTable.svelte"))!;
+    const file = path.join(root, "node_modules", "@evidence-dev", "core-components", spec.file);
+    // An install patched before the last edit existed: the first edit applied (it carries the marker), the rest not.
+    const first = spec.edits[0]!;
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").split(first.find).join(first.replace));
+    expect(patch.patchEvidence({ root }).some((line) => line.startsWith("patched ") && line.includes("_DataTable.svelte"))).toBe(true);
+    const text = fs.readFileSync(file, "utf8");
+    for (const edit of spec.edits) expect(text.split(edit.replace).length - 1).toBe(edit.count ?? 1);
+  });
+
   it("fails when Evidence is not installed at all", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-patch-"));
     temp.push(root);
