@@ -8,12 +8,10 @@ import {
   addDatabaseOption,
   addEngineOptions,
   addLockWaitOption,
-  addTimeToleranceOption,
   databasePath,
   engineOf,
   lockWaitOf,
   parseVarsOption,
-  timeToleranceOption,
 } from "./lib/engine-options";
 import { registerSqlCommand } from "./commands/sql";
 import { registerLoadCommands } from "./commands/load";
@@ -23,6 +21,7 @@ import { registerReportsCommands } from "./commands/reports";
 import { registerExportMetricsCommand } from "./commands/export-metrics";
 import { registerExportReportCommand } from "./commands/export-report";
 import { registerDailyCommand } from "./commands/daily";
+import { registerStartCommand } from "./commands/start";
 
 const program = new Command();
 program
@@ -87,20 +86,7 @@ registerDailyCommand(program);
 
 registerSqlCommand(program);
 
-addLockWaitOption(addTimeToleranceOption(addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))))
-  .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
-  .option("--no-reports", "do not build the report site at the end")
-  .action(async (options) => {
-    const { startCommand } = await import("./commands/start");
-    const ok = await startCommand({
-      database: databasePath(options),
-      dataDir: options.data ?? process.env.GP2GP_DATA_DIR,
-      reports: options.reports,
-      timeToleranceDays: timeToleranceOption(options),
-      lockWait: lockWaitOf(options),
-    });
-    if (!ok) process.exitCode = 1;
-  });
+registerStartCommand(program);
 
 // For benchmarks that run gp2gp as a child process: the child's own peak RSS, written when it exits.
 if (process.env.GP2GP_RUSAGE_FILE) {

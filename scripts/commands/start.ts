@@ -1,87 +1,24 @@
 /**
- * `npm start` (`gp2gp start`): the main job. Loads the configured data folder (or generates a demo set the first
- * time), runs the whole graph on DuckDB and prints what was built and how to explore it.
+ * `npm start` (`gp2gp start`): the main job (scripts/lib/main-job.ts). Loads the configured data folder (or generates
+ * a demo set the first time), runs the whole graph on DuckDB, builds the public report site and prints what was built
+ * and how to explore it.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { type LockWait, withWarehouse } from "../lib/duckdb";
-import { MANIFEST_VERSION, generate } from "../lib/generate";
-import { runPipeline } from "../lib/pipeline";
-import { projectContext } from "../lib/project-context";
-import { buildReports, describeBuild } from "../lib/reports/build";
-import { printGenerateSummary } from "../lib/cli/generate-output";
-import { printFolderLoad } from "../lib/cli/load-output";
-import { stepProgressPrinter } from "../lib/reports/progress";
-import { startSummary } from "../lib/start-summary";
+import { Command } from "commander";
+import { addDatabaseOption, addLockWaitOption, addTimeToleranceOption, databasePath, lockWaitOf, timeToleranceOption } from "../lib/engine-options";
 
-
-/** The demo data set: eight weeks from a Monday, a few hundred practices, so one whole month is final. */
-export const DEMO = { start: "2026-08-03", days: 56, practices: 300, seed: 1 } as const;
-
-/** Vars for the demo profile: the publish gate's national floor scaled to a few hundred practices. */
-export const DEMO_VARS: Record<string, string> = { gate_min_national_transfers: "1000", gate_max_practices_without_sicbl: "5" };
-
-export interface StartOptions {
-  database: string;
-  /** A folder with spine/ and reference/ (as `gp2gp generate` writes); when absent a demo set is generated. */
-  dataDir?: string;
-  /** Build the report site at the end (default true). */
-  reports?: boolean;
-  /** How far a message time may lie outside its file's day (days; default 1). */
-  timeToleranceDays?: number;
-  /** How long each step waits while other processes (readers) have the warehouse open. */
-  lockWait?: LockWait;
-}
-
-export async function startCommand(options: StartOptions): Promise<boolean> {
-  const out = process.stdout;
-  let dataDir = options.dataDir;
-  const isDemo = !dataDir;
-  if (!dataDir) {
-    dataDir = path.join(path.dirname(options.database), "demo-data");
-    if (demoIsCurrent(dataDir)) {
-      out.write(`Using the demo data in ${dataDir} (delete the folder to generate it again).\n`);
-    } else {
-      out.write(`No data folder configured (--data or GP2GP_DATA_DIR): generating a demo set in ${dataDir} …\n`);
-      printGenerateSummary(await generate({ outDir: dataDir, ...DEMO }));
-    }
-  }
-  const vars = isDemo ? DEMO_VARS : {};
-  const context = projectContext({ engine: "duckdb", vars });
-  const open = { lockWait: options.lockWait, datasets: context.datasets };
-  out.write(`\nLoading ${dataDir} into ${options.database} …\n`);
-  await withWarehouse(options.database, "gp2gp start", (warehouse) => printFolderLoad(warehouse, dataDir!, { raw: context.datasets.raw, timeToleranceDays: options.timeToleranceDays }), open);
-
-  out.write(`\nRunning the graph on DuckDB …\n`);
-  const summary = await runPipeline({ engine: "duckdb", database: options.database, vars, lockWait: options.lockWait });
-
-  out.write(await withWarehouse(options.database, "gp2gp start", (warehouse) => startSummary(warehouse, context, summary.ok), open));
-  if (summary.ok && options.reports !== false) {
-    out.write(`\n`);
-    try {
-      // The public site: no transfer-level page or identifier (`gp2gp reports build --audience internal` builds the other).
-      const result = await buildReports({ database: options.database, datasets: context.datasets, onProgress: (message) => out.write(`${message}\n`), onPagesProgress: stepProgressPrinter(out) });
-      out.write(describeBuild(result));
-    } catch (error) {
-      // The warehouse is built and usable; say plainly that the site is not, and how to try again.
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(
-        `\nThe warehouse is ready, but the report site could not be built:\n  ${message.split("\n").slice(0, 6).join("\n  ")}\n` +
-          `Run \`npx gp2gp reports build --verbose\` to try again and see Evidence's output.\n`,
-      );
-      return false;
-    }
-  }
-  return summary.ok;
-}
-
-function demoIsCurrent(dir: string): boolean {
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { manifestVersion?: number; options?: Record<string, unknown> };
-    const o = manifest.options ?? {};
-    // A demo set written by an older generator (another manifest version) is generated again.
-    return manifest.manifestVersion === MANIFEST_VERSION && o.start === DEMO.start && o.days === DEMO.days && o.practices === DEMO.practices && o.seed === DEMO.seed;
-  } catch {
-    return false;
-  }
+export function registerStartCommand(program: Command): Command {
+  return addLockWaitOption(addTimeToleranceOption(addDatabaseOption(program.command("start").description("The main job: load the configured data (or generate a demo set), run the graph and summarise"))))
+    .option("--data <dir>", "folder with spine/ and reference/ files to load (env GP2GP_DATA_DIR); without it a demo set is generated")
+    .option("--no-reports", "do not build the report site at the end")
+    .action(async (options) => {
+      const { runMainJob } = await import("../lib/main-job");
+      const ok = await runMainJob({
+        database: databasePath(options),
+        dataDir: options.data ?? process.env.GP2GP_DATA_DIR,
+        reports: options.reports,
+        timeToleranceDays: timeToleranceOption(options),
+        lockWait: lockWaitOf(options),
+      });
+      if (!ok) process.exitCode = 1;
+    });
 }
