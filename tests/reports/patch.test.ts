@@ -1,5 +1,5 @@
 /**
- * scripts/patch-evidence.js, the install-time patch that lets Evidence build and run offline: it is applied to the
+ * scripts/evidence-patch/patch-evidence.js, the install-time patch that lets Evidence build and run offline: it is applied to the
  * installed packages, re-running it changes nothing, it fails loudly (naming the file and the code it expected)
  * when an upgrade has moved that code, and the patched extract writer and reader handle a query with no rows.
  */
@@ -22,7 +22,7 @@ interface PatchModule {
   PatchError: new (message: string) => Error;
 }
 
-const SCRIPT = path.join(PROJECT_DIR, "scripts", "patch-evidence.js");
+const SCRIPT = path.join(PROJECT_DIR, "scripts", "evidence-patch", "patch-evidence.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const patch = require(SCRIPT) as PatchModule;
 
@@ -63,7 +63,7 @@ function snapshot(root: string): Record<string, string> {
   return files;
 }
 
-describe("scripts/patch-evidence.js", () => {
+describe("scripts/evidence-patch/patch-evidence.js", () => {
   it("has patched the installed Evidence packages", () => {
     const lines = patch.patchEvidence({ root: PROJECT_DIR, check: true });
     expect(lines.some((line) => line.includes(path.join("universal-sql", "src", "client-duckdb", "browser.js")))).toBe(true);

@@ -270,10 +270,10 @@ export function assertBigQueryCredentials(env: NodeJS.ProcessEnv): ResolvedBigQu
   return authenticator === "oauth" ? undefined : reportsSourceCredentials(env);
 }
 
-/** Fails unless scripts/patch-evidence.js has patched the installed Evidence (it also applies the patch if needed). */
+/** Fails unless scripts/evidence-patch/patch-evidence.js has patched the installed Evidence (it also applies the patch if needed). */
 export function assertPatched(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const patch = require(path.join(PROJECT_DIR, "scripts", "patch-evidence.js")) as { patchEvidence: (o: { root: string }) => string[] };
+  const patch = require(path.join(PROJECT_DIR, "scripts", "evidence-patch", "patch-evidence.js")) as { patchEvidence: (o: { root: string }) => string[] };
   patch.patchEvidence({ root: PROJECT_DIR });
 }
 

@@ -385,7 +385,7 @@ function patchPackage(name, dir, { check = false } = {}) {
       if (check) {
         throw new PatchError(
           `${file} is not patched (edit ${index + 1} of ${patch.edits.length} is missing; ${name} ${version}).\n` +
-            "Run `npm install` at the repository root (or `node scripts/patch-evidence.js`) to apply the patch.",
+            "Run `npm install` at the repository root (or `node scripts/evidence-patch/patch-evidence.js`) to apply the patch.",
         );
       }
       const count = text.split(edit.find).length - 1;
@@ -397,7 +397,7 @@ function patchPackage(name, dir, { check = false } = {}) {
             `Expected to find ${expected === 1 ? "exactly once" : `exactly ${expected} times`}:\n${indent(edit.find)}\n` +
             (wasPatched
               ? `The file carries an older version of this patch: reinstall the package (rm -rf ${dir} && npm install) to patch it afresh.`
-              : "An Evidence upgrade has moved this code: update scripts/patch-evidence.js to the new code, or pin the previous version."),
+              : "An Evidence upgrade has moved this code: update scripts/evidence-patch/patch-evidence.js to the new code, or pin the previous version."),
         );
       }
       text = text.split(edit.find).join(edit.replace);
@@ -418,7 +418,7 @@ function indent(text) {
 }
 
 /** Patches (or verifies) every installed copy of the Evidence packages; throws PatchError when one cannot be patched. */
-function patchEvidence({ root = path.join(__dirname, ".."), check = false } = {}) {
+function patchEvidence({ root = path.join(__dirname, "..", ".."), check = false } = {}) {
   const lines = [];
   for (const name of Object.keys(PACKAGES)) {
     const dirs = findPackages(root, name);
