@@ -88,7 +88,7 @@ describe("gp2gp daily with a webhook", () => {
     data = await generateData();
     inbox = newInbox();
     database = path.join(tempDir("daily-alerts-db"), "w.duckdb");
-  }, 120_000);
+  });
 
   const lines = () =>
     fs

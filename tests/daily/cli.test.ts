@@ -47,7 +47,7 @@ describe("gp2gp daily exit codes", () => {
     let data: Generated;
     beforeAll(async () => {
       data = await generateData();
-    }, 120_000);
+    });
 
     it("exits 3 when a month becomes final, exporting and publishing nothing; then 4 with nothing new", async () => {
       const inbox = newInbox();

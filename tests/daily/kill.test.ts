@@ -34,7 +34,7 @@ const DAYS = 7;
 
 beforeAll(async () => {
   data = await generateData();
-}, 120_000);
+});
 
 async function readOnly<T>(database: string, body: (w: Warehouse) => Promise<T>): Promise<T> {
   const warehouse = await Warehouse.open(database, { readOnly: true });

@@ -112,7 +112,7 @@ beforeAll(async () => {
 
   empty = await openTestWarehouse("metrics-export-empty");
   await runMetricGraph(empty);
-}, 120_000);
+});
 
 afterAll(() => {
   warehouse?.close();

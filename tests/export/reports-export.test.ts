@@ -22,7 +22,7 @@ beforeAll(async () => {
   warehouse = await warehouseWith("report-export", DECEMBER_2019, { referenceMonth: "2019-12", extraRows: [watermarkRow(DECEMBER_WATERMARK)] });
   await runWithVars(warehouse);
   out = tempDir("reports-out");
-}, 120_000);
+});
 afterAll(() => warehouse?.close());
 
 const exportWith = async (report: string, start: string, end: string, cutoff: number, extra: { skipGate?: boolean; vars?: Record<string, string> } = {}) =>

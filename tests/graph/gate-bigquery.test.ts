@@ -16,4 +16,4 @@ it("the gate assertions are valid BigQuery SQL", async () => {
   } finally {
     await analyzer.close();
   }
-}, 120_000);
+});

@@ -18,7 +18,7 @@ beforeAll(async () => {
   graph = await duckdbGraph();
   warehouse = await openTestWarehouse("policy");
   await runGraph(warehouse, { selection: { includeTests: false } });
-}, 120_000);
+});
 afterAll(() => warehouse?.close());
 
 const ALLOWED_READS: Record<string, string[]> = {

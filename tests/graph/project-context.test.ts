@@ -11,7 +11,7 @@ describe("the project context without a compile", () => {
     const graph = await compileProject({ engine: "duckdb" });
     expect({ ...workflowSettingsVars(), engine: "duckdb" }).toEqual(graph.projectConfig.vars);
     expect(projectContext({ engine: "duckdb" })).toEqual(contextOf(graph));
-  }, 120_000);
+  });
 
   it("equals the compiled graph's with --vars", async () => {
     const vars = { marts_dataset: "other_marts", raw_dataset: "other_raw", cutoff_days: "0;14", metrics_cutoff_days: "14" };
@@ -19,5 +19,5 @@ describe("the project context without a compile", () => {
     expect(projectContext({ engine: "duckdb", vars })).toEqual(contextOf(graph));
     expect(contextOf(graph).datasets).toMatchObject({ raw: "other_raw", marts: "other_marts" });
     expect(graph.tables.find((t) => t.target.name === "transfers")?.target.schema).toBe("other_marts");
-  }, 120_000);
+  });
 });

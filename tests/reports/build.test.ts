@@ -212,7 +212,7 @@ describe("gp2gp reports build", () => {
     } finally {
       await analyzer.close();
     }
-  }, 120_000);
+  });
 });
 
 /** The BigQuery type a mart column has, from its DuckDB type (the graph compiles each mart for both engines). */

@@ -66,7 +66,7 @@ describe("data dictionary generator", () => {
     let graph: CompiledGraph;
     beforeAll(async () => {
       graph = await compileProject({ engine: "duckdb" });
-    }, 120_000);
+    });
 
     it("lists every enabled model and declaration with all its described columns and its dependencies", () => {
       const datasets = new Map(dictionaryDatasets(graph).map((d) => [d.id, d]));

@@ -407,7 +407,7 @@ describe("gp2gp reports publish", () => {
     beforeAll(async () => {
       if (!fs.existsSync(path.join(internalTree, "editions", "2026-08", "index.html"))) throw new Error("The internal edition was not published (see the test above)");
       await browser.start();
-    }, 120_000);
+    });
     afterAll(() => browser.close());
     const open = (route: string) => browser.open(route);
     const screenshot = (page: Page, name: string) => browser.screenshot(page, name);

@@ -234,5 +234,5 @@ describe("assertion results on BigQuery", () => {
     } finally {
       await analyzer.close();
     }
-  }, 60_000);
+  });
 });

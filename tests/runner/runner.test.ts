@@ -224,7 +224,7 @@ describe("runner on DuckDB", () => {
       expect(await w.rows(checksum)).toEqual(await fresh.rows(checksum));
     }
     expect(await w.scalar("select count(*) from information_schema.tables where table_name like '__gp2gp_build_%'")).toBe(0);
-  }, 60_000);
+  });
 });
 
 describe("warehouse lock", () => {

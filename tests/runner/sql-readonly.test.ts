@@ -106,7 +106,7 @@ describe("gp2gp sql: refused statements", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/gp2gp sql runs one query .* this is a COPY statement, which is refused\. Nothing was run\./);
     expect(sha256(database)).toBe(before);
-  }, 120_000);
+  });
 
   it("refuses an --out file that is the warehouse or a file beside it", async () => {
     for (const file of [database, `${database}.wal`, `${database}.lock`, path.join(`${database}.tmp`, "x.csv")]) {

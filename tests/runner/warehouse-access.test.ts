@@ -85,7 +85,7 @@ describe("a writer and a running query", () => {
     } finally {
       writer.close();
     }
-  }, 120_000);
+  });
 
   it("gives up after the bounded wait with a message naming the file, the holder and --lock-wait", async () => {
     const database = await newWarehouse("give-up");
@@ -96,7 +96,7 @@ describe("a writer and a running query", () => {
     expect((error as Error).message).toContain(`The warehouse ${database} is still open in process ${reader.pid}`);
     expect((error as Error).message).toMatch(/after waiting 1 s\. A command that writes the warehouse needs the file to itself.*--lock-wait SECONDS \(or GP2GP_LOCK_WAIT_SECONDS\)/);
     expect(waits.length).toBeGreaterThan(0);
-  }, 120_000);
+  });
 
   it("gp2gp load prints what it waits for and exits non-zero after GP2GP_LOCK_WAIT_SECONDS", async () => {
     const database = await newWarehouse("cli-wait");
@@ -107,7 +107,7 @@ describe("a writer and a running query", () => {
     expect(stderr).toContain(`The warehouse ${database} is still open in process ${reader.pid}`);
     // The writers' lock is released on the way out.
     expect(fs.existsSync(`${database}.lock`)).toBe(false);
-  }, 120_000);
+  });
 
   it("a query while a writer has the file names the writer from its lock file, and says how to wait", async () => {
     const database = await newWarehouse("reader-refused");
@@ -124,7 +124,7 @@ describe("a writer and a running query", () => {
     await waiting;
     await release(writer);
     expect(await query).toEqual({ kind: "rows", rows: [{ n: 3 }] });
-  }, 120_000);
+  });
 
   it("a query does not start while a writer holds the writers' lock, even before the writer has the file, so queries cannot keep a writer waiting", async () => {
     const database = await newWarehouse("writer-first");
@@ -135,7 +135,7 @@ describe("a writer and a running query", () => {
     expect((error as Error).message).toContain(`per ${database}.lock) (or that command is waiting to write it)`);
     await release(writer);
     expect(await runAnalystQuery({ database, query: "select count(*) as n from m.t" })).toEqual({ kind: "rows", rows: [{ n: 3 }] });
-  }, 120_000);
+  });
 });
 
 describe("lock and permission messages", () => {
@@ -232,6 +232,6 @@ describe("unknown vars", () => {
       const { code, stderr } = await gp2gp([...args, "--vars", "nonsense=1,cutoff_days=0;14"]);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/--vars: unknown var "nonsense"; the known vars are: engine, raw_dataset, .*cutoff_days, .*first_build_batches/);
-    }, 120_000);
+    });
   }
 });

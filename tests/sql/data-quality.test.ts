@@ -50,7 +50,7 @@ beforeAll(async () => {
      values ('garbage', '_time "garbage" is not a Spine time', '_time', null, '2024-03-05_spine_messages.csv', 7, 99)`,
   );
   await runGraph(warehouse);
-}, 120_000);
+});
 afterAll(() => warehouse?.close());
 
 describe("data_quality_daily", () => {

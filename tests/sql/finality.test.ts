@@ -46,7 +46,7 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse("finality");
   await insertSpineRows(warehouse, cases.flatMap((c) => conversationRows(c.id, messagesOf(c))), "2020-06-21_spine_messages.csv.gz");
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -29,7 +29,7 @@ beforeAll(async () => {
   provisional = await warehouseWith("gate-provisional", JANUARY, { referenceMonth: "2024-01" });
   unmapped = await warehouseWith("gate-unmapped", JANUARY, { ...FINAL, unmapped: [V] });
   for (const warehouse of [complete, provisional, unmapped]) await runWithVars(warehouse);
-}, 120_000);
+});
 afterAll(() => [complete, provisional, unmapped].forEach((w) => w?.close()));
 
 const failedChecks = (result: Awaited<ReturnType<typeof checkPublishGate>>) => result.failures.map((f) => f.check);

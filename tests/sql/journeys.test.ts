@@ -196,7 +196,7 @@ describe("transfer_journeys: the scenarios' stage times", () => {
     scenarios = await openTestWarehouse("journeys");
     await insertSpineRows(scenarios, Object.entries(SCENARIOS).flatMap(([id, messages]) => conversationRows(id, messages)), "2024-03-04_spine_messages.csv");
     await runGraph(scenarios);
-  }, 180_000);
+  });
   afterAll(() => scenarios?.close());
 
   it.each(Object.keys(EXPECTED))("%s at 14 days", async (id) => {

@@ -585,7 +585,7 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse("live-view");
   await insertSpineRows(warehouse, cases.flatMap((c) => conversationRows(c.id, c.messages)), "2024-03-20_spine_messages.csv.gz");
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -48,7 +48,7 @@ beforeAll(async () => {
     { sicbl: "03C", sicblName: "SICBL Three", icb: "Q2", icbName: "ICB Two", region: "Y1", regionName: "Region One" },
   ]);
   await runMetricGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -100,7 +100,7 @@ beforeAll(async () => {
   await insertSpineRows(warehouse, [late.at(-1)!], "2021-03-03_spine_messages.csv");
   await runMetricGraph(warehouse);
   await snapshot("third");
-}, 180_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -53,7 +53,7 @@ beforeAll(async () => {
     ...on3At("N7-DEC", "2019-12-01T00:00:00Z"),
     ...on3At("N7-JAN", "2020-01-01T00:00:00Z"),
   ]);
-}, 120_000);
+});
 
 afterAll(() => {
   main?.close();

@@ -82,7 +82,7 @@ beforeAll(async () => {
   ]);
   await runMetricGraph(warehouse);
   rows = await warehouse.rows("select * from gp2gp_marts.practice_metrics_monthly order by practice_ods_code, metric_month");
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

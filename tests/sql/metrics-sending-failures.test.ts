@@ -61,7 +61,7 @@ beforeAll(async () => {
   reasons = await warehouse.rows("select * from gp2gp_marts.practice_failure_reasons_monthly order by practice_ods_code, metric_month, status, failure_reason");
   codes = await warehouse.rows("select * from gp2gp_marts.practice_error_codes_monthly order by practice_ods_code, metric_month, error_location, error_code");
   practiceMarch = await warehouse.rows("select * from gp2gp_marts.practice_metrics_monthly where metric_month = date '2021-03-01' order by practice_ods_code");
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -228,7 +228,7 @@ describe("a worked example", () => {
         sending_practice_ods_code, sending_practice_name, requesting_practice_ods_code, requesting_practice_name,
         requesting_practice_sicbl_ods_code, requesting_practice_sicbl_name, sender_error_codes, final_error_codes, intermediate_error_codes)`);
     await runGraph(warehouse, { graph, selection: { actions: [`${marts}.improvement_opportunities`], includeTests: false } });
-  }, 120_000);
+  });
 
   it("gives the hand-computed figures and ranks", async () => {
     const rows = await opportunities(warehouse);

@@ -354,7 +354,7 @@ beforeAll(async () => {
     { sicbl: "02B", sicblName: "SICBL Two", icb: "QBB", icbName: "ICB Two", region: "Y02", regionName: "Region Two" },
   ]);
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

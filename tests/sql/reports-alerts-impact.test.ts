@@ -53,7 +53,7 @@ let warehouse: Warehouse;
 beforeAll(async () => {
   warehouse = await warehouseWith("alerts-impact", specs, { referenceMonth: "2024-01", extraRows: [watermarkRow("2024-03-20 00:00:00")] });
   await runWithVars(warehouse, VARS);
-}, 120_000);
+});
 afterAll(() => warehouse?.close());
 
 describe("technical_failure_rate_daily", () => {

@@ -13,7 +13,7 @@ let warehouse: Warehouse;
 beforeAll(async () => {
   warehouse = await warehouseWith("report-marts", DECEMBER_2019, { referenceMonth: "2019-12", extraRows: [watermarkRow(DECEMBER_WATERMARK)] });
   await runWithVars(warehouse);
-}, 120_000);
+});
 afterAll(() => warehouse?.close());
 
 const marts = "gp2gp_marts";

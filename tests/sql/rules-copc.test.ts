@@ -362,7 +362,7 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse("rules-copc");
   await insertSpineRows(warehouse, cases.flatMap((c) => conversationRows(c.id, c.messages)), "2024-03-04_spine_messages.csv.gz");
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

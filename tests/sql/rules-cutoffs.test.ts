@@ -278,7 +278,7 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse("rules-cutoffs");
   await insertSpineRows(warehouse, cases.flatMap((c) => conversationRows(c.id, c.messages)), "2020-06-06_spine_messages.csv.gz");
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

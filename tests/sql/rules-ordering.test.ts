@@ -576,7 +576,7 @@ beforeAll(async () => {
     [{ odsCode: "01A", name: "SICBL One", practices: ["A11111"] }],
   );
   await runGraph(warehouse);
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -22,7 +22,7 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse("transfers-assertions");
   await insertSpineRows(warehouse, [...transfersOf("T", ["ON3", "TNI", "RNA"], "2021-03-01 09:00"), watermarkRow("2021-03-02 00:00:00")], "2021-03-02_spine_messages.csv");
   await runGraph(warehouse, { selection: { actions: ["transfers"], includeDependencies: true, includeTests: false } });
-}, 120_000);
+});
 
 afterAll(() => warehouse?.close());
 

@@ -52,7 +52,7 @@ describe("the compiled command", () => {
   beforeAll(() => {
     expect(buildCli({ outDir: OUT_DIR })).toBeGreaterThan(20);
     entry = compiledEntry({ outDir: OUT_DIR })!;
-  }, 180_000);
+  });
 
   afterAll(() => fs.rmSync(OUT_DIR, { recursive: true, force: true }));
 
