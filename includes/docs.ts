@@ -2,7 +2,7 @@
  * Column descriptions of every model, keyed by table name. SQLX configs use `columns: docs.columns("<table>")`,
  * and a graph test checks that every column a mart outputs is described here.
  */
-import { STAGES } from "./journeys";
+import { ENGLAND_ID, ORGANISATION_SCOPES, STAGES } from "./journeys";
 import { DRIVER_KINDS, SCOPE_KINDS, SIZE_BANDS, UNKNOWN_SIZE_BAND } from "./opportunities";
 
 const organisation = (side: "requesting" | "sending", role: string): Record<string, string> => ({
@@ -472,6 +472,22 @@ const TABLES: Record<string, Record<string, string>> = {
     exceeded_service_level_count: "Timed transfers whose time in the stage is above service_level_seconds. Transfers that never left the stage are not timed, so not counted here (they are in transfers_ended).",
     exceeded_service_level_percent: "exceeded_service_level_count / timed_transfer_count × 100, unrounded; NULL when none was timed or the stage has no service level.",
     provisional_transfer_count: "How many of transfers_reached are provisional (their cutoff window had not elapsed in the loaded data); their figures may still change.",
+  },
+  organisation_journey_stages_monthly: {
+    metric_month: "First day of the UTC month of the requests (transfer_journeys.request_month).",
+    cutoff_days: "The metrics cutoff (metrics_cutoff_days var, 14) the transfers are classified at.",
+    is_final: "national_metrics_monthly.is_final of the month: FALSE while any transfer of the month is provisional or the loaded data has not yet run past the month's end plus the metrics cutoff.",
+    scope_kind: `What the row counts, one of ${Object.values(ORGANISATION_SCOPES).map((k) => `'${k}'`).join(", ")} (includes/journeys.ts): the transfers the practice requested as the registering practice, those of the practices attributed to the Sub ICB Location (as practice_metrics_monthly attributes a practice: the area of its latest transfer), or every transfer.`,
+    scope_id: `The practice's or Sub ICB Location's ODS code; '${ENGLAND_ID}' for England.`,
+    stage_order: "The stage's place in the journey, 1 to 5 (includes/journeys.ts).",
+    stage: "The stage: Requested, Request acknowledged, Core EHR sent, Fragments sent (large messages; a standard message passes through it with nothing to send), Core EHR acknowledged.",
+    transfers_reached: "Transfers that reached the stage (stopped_at_stage at or after it). Stage 1 counts every transfer of the scope and month; each stage counts its transfers_ended plus the next stage's transfers_reached.",
+    transfers_ended: "Transfers whose last stage this was (stopped_at_stage = stage_order): where they stopped within the cutoff window.",
+    timed_transfer_count: "Of transfers_reached, those with a time spent in the stage (they left it: see the stage's time column in transfer_journeys); 0 at stage 5, which has no time.",
+    time_in_stage_median_seconds: "Median time spent in the stage in seconds, nearest rank (the ceil(n/2)-th smallest of the timed_transfer_count times, ties in conversation order); NULL when none was timed.",
+    service_level_seconds: "The stage's service level in seconds, as journey_stages_monthly.service_level_seconds; NULL for stage 5.",
+    exceeded_service_level_count: "Timed transfers whose time in the stage is above service_level_seconds (those that never left the stage are in transfers_ended, not here).",
+    exceeded_service_level_percent: "exceeded_service_level_count / timed_transfer_count × 100, 1 dp; NULL when none was timed or the stage has no service level.",
   },
   transfers_live: {
     ...TRANSFER_COLUMNS,

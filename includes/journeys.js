@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.ALL_SUPPLIERS = exports.PERCENTILES = exports.WAITING_ON = exports.STAGES = void 0;
+exports.ENGLAND_ID = exports.ORGANISATION_SCOPES = exports.ALL_SUPPLIERS = exports.PERCENTILES = exports.WAITING_ON = exports.STAGES = void 0;
 exports.stoppedAtStage = stoppedAtStage;
 exports.waitingOn = waitingOn;
 exports.secondsBetween = secondsBetween;
@@ -116,3 +116,15 @@ function nearestRank(value, rankColumn, populationColumn, p) {
 }
 /** The label of the all-pathways rows of journey_stages_monthly (both supplier columns). */
 exports.ALL_SUPPLIERS = "All";
+/**
+ * The scopes of organisation_journey_stages_monthly (scope_kind), for the practice and Sub ICB Location pages: the
+ * requesting practice (the practice pages' side of a transfer), its Sub ICB Location (as practice_metrics_monthly
+ * attributes the practice) and England (every transfer, for comparison). scope_id is the ODS code, or ENGLAND_ID.
+ */
+exports.ORGANISATION_SCOPES = {
+    PRACTICE: "requesting practice",
+    SICBL: "Sub ICB Location",
+    ENGLAND: "England",
+};
+/** scope_id of the England rows of organisation_journey_stages_monthly. */
+exports.ENGLAND_ID = "England";

@@ -140,3 +140,17 @@ export function nearestRank(value: string, rankColumn: string, populationColumn:
 
 /** The label of the all-pathways rows of journey_stages_monthly (both supplier columns). */
 export const ALL_SUPPLIERS = "All";
+
+/**
+ * The scopes of organisation_journey_stages_monthly (scope_kind), for the practice and Sub ICB Location pages: the
+ * requesting practice (the practice pages' side of a transfer), its Sub ICB Location (as practice_metrics_monthly
+ * attributes the practice) and England (every transfer, for comparison). scope_id is the ODS code, or ENGLAND_ID.
+ */
+export const ORGANISATION_SCOPES = {
+  PRACTICE: "requesting practice",
+  SICBL: "Sub ICB Location",
+  ENGLAND: "England",
+} as const;
+
+/** scope_id of the England rows of organisation_journey_stages_monthly. */
+export const ENGLAND_ID = "England";
