@@ -41,6 +41,28 @@ function figures(requested: number, received: number, within3: number, within8: 
   };
 }
 
+const SERVICE_LEVELS = [86_400, 1_200, 691_200, 86_400, null];
+const STAGE_NAMES = ["Requested", "Request acknowledged", "Core EHR sent", "Fragments sent", "Core EHR acknowledged"];
+/** organisation_journey_stages_monthly rows of a scope: [reached, ended, timed, median seconds, over the service level] by stage. */
+function journeyStages(month: string, kind: string, id: string, stages: [number, number, number, number | null, number][]) {
+  return stages.map(([reached, ended, timed, median, exceeded], i) => ({
+    metric_month: month,
+    cutoff_days: 14,
+    is_final: month !== "2026-09-01",
+    scope_kind: kind,
+    scope_id: id,
+    stage_order: i + 1,
+    stage: STAGE_NAMES[i],
+    transfers_reached: reached,
+    transfers_ended: ended,
+    timed_transfer_count: timed,
+    time_in_stage_median_seconds: median,
+    service_level_seconds: SERVICE_LEVELS[i],
+    exceeded_service_level_count: exceeded,
+    exceeded_service_level_percent: SERVICE_LEVELS[i] === null || timed === 0 ? null : Math.round((1000 * exceeded) / timed) / 10,
+  }));
+}
+
 const org = { sicbl_ods_code: "S1A", sicbl_name: "NHS TEST ICB - S1A", icb_ods_code: "QI1", icb_name: "NHS <TEST> INTEGRATED CARE BOARD", region_ods_code: "Y01", region_name: "NORTH & SOUTH" };
 const area = { integrated_on_time_percent: 80.25, paper_fallback_percent: 19.75 };
 const TABLES: Record<string, Record<string, unknown>[]> = {
@@ -74,6 +96,37 @@ const TABLES: Record<string, Record<string, unknown>[]> = {
     { practice_ods_code: "A11111", metric_month: "2026-09-01", status: "Process failure", failure_reason: "Integrated late", transfer_count: 1, percent_of_requested: 2.5 },
   ],
   practice_error_codes_monthly: [{ practice_ods_code: "A11111", metric_month: "2026-08-01", error_location: "final", error_code: "30", short_name: "Large message", description: null, transfer_count: 2, technical_failure_count: 2 }],
+  organisation_journey_stages_monthly: [
+    ...journeyStages("2026-08-01", "requesting practice", "A11111", [
+      [41, 2, 39, 60, 1],
+      [39, 1, 38, 240, 2],
+      [38, 2, 36, 7200, 1],
+      [36, 0, 3, 180, 0],
+      [36, 36, 0, null, 0],
+    ]),
+    // the provisional month: not shown
+    ...journeyStages("2026-09-01", "requesting practice", "A11111", [
+      [99, 9, 90, 99, 9],
+      [90, 0, 90, 99, 9],
+      [90, 0, 90, 99, 9],
+      [90, 0, 0, null, 0],
+      [90, 90, 0, null, 0],
+    ]),
+    ...journeyStages("2026-08-01", "Sub ICB Location", "S1A", [
+      [61, 3, 58, 50, 2],
+      [58, 1, 57, 240, 2],
+      [57, 2, 55, 7200, 1],
+      [55, 0, 4, 180, 0],
+      [55, 55, 0, null, 0],
+    ]),
+    ...journeyStages("2026-08-01", "England", "England", [
+      [1000, 10, 990, 45, 5],
+      [990, 20, 970, 300, 30],
+      [970, 20, 950, 259_200, 40],
+      [950, 5, 100, 3600, 2],
+      [945, 945, 0, null, 0],
+    ]),
+  ],
   data_freshness: [{ extracted_at: "2026-10-01 06:00:00", data_watermark_at: "2026-09-30 23:00:00" }],
 };
 
@@ -192,6 +245,32 @@ describe("organisation pages from fixed extracts", () => {
     ]);
     expect(cells(page("regions/Y01"), "parts-integration")).toEqual([["NHS <test> Integrated Care Board - QI1", "3", "56", "71.4%", "12.5%", "16.1%"]]);
     expect(page("icbs/QI1")).toContain('<a href="/regions/Y01/">North &amp; South</a>');
+  });
+
+  it("shows where the practice's and the Sub ICB Location's transfers stopped in the latest final month, against England, as a static table", () => {
+    const practice = page("practices/A11111");
+    expect(caption(practice, "journey-stages")).toBe("Table 8: Where the transfers requested by this practice stopped, by stage, against England - August 2026");
+    expect(practice).toContain("requested as the registering (new) practice");
+    const table = /<table id="journey-stages">[\s\S]*?<\/table>/.exec(practice)![0];
+    expect(table.match(/<th scope="col"/g)).toHaveLength(9);
+    expect(table.match(/<th scope="row">/g)).toHaveLength(5);
+    expect(cells(practice, "journey-stages")).toEqual([
+      ["1. Requested", "41", "2 (4.9%)", "1.0%", "1 minute", "45 seconds", "24 hours", "1 (2.6%)", "0.5%"],
+      ["2. Request acknowledged", "39", "1 (2.6%)", "2.0%", "4 minutes", "5 minutes", "20 minutes", "2 (5.3%)", "3.1%"],
+      ["3. Core EHR sent", "38", "2 (5.3%)", "2.1%", "2 hours", "3 days", "8 days", "1 (2.8%)", "4.2%"],
+      ["4. Fragments sent", "36", "0 (0.0%)", "0.5%", "3 minutes", "60 minutes", "24 hours", "0 (0.0%)", "2.0%"],
+      ["5. Core EHR acknowledged", "36", "36 (100.0%)", "100.0%", "n/a", "n/a", "None", "n/a", "n/a"],
+    ]);
+    // figures in the HTML only: nothing for the script to redraw, so nothing added to the page's data
+    expect(JSON.stringify(pageData(practice))).not.toContain("journey");
+
+    const sicbl = page("sub-icb-locations/S1A");
+    expect(caption(sicbl, "journey-stages")).toBe("Table 8: Where the transfers requested by this Sub ICB Location's practices stopped, by stage, against England - August 2026");
+    expect(cells(sicbl, "journey-stages")[0]).toEqual(["1. Requested", "61", "3 (4.9%)", "1.0%", "50 seconds", "45 seconds", "24 hours", "2 (3.4%)", "0.5%"]);
+
+    expect(page("practices/B22222")).toContain("No transfer was requested by this practice in August 2026.");
+    expect(page("practices/B22222")).not.toContain('id="journey-stages"');
+    for (const route of ["icbs/QI1", "regions/Y01"]) expect(page(route)).not.toContain("Where transfers stopped");
   });
 
   it("carries the layout's internal banner, word for word, on an internal site's pages only", async () => {

@@ -2,10 +2,11 @@
  * One page component for the three area levels (/sub-icb-locations/<ODS>/, /icbs/<ODS>/, /regions/<ODS>/): the
  * area's practices, Sub ICB Locations or ICBs for a month with the public site's Sort by / Order / Units controls,
  * failure reasons and error codes of its practices, the area against its parent areas and England, the area month by
- * month with a chart, links between the levels, and (Sub ICB Locations, as on the public site) the CSV download. The
+ * month with a chart, links between the levels, and for Sub ICB Locations where their practices' transfers stopped in
+ * the journey (the latest final month, against England) and (as on the public site) the CSV download. The
  * default view (latest final month, percentages, worst first) is complete in the HTML.
  */
-import type { ErrorCodeRow, IcbMonth, OrgData, PracticeMonth, ReasonRow, RegionMonth, SicblMonth } from "./data";
+import { journeyKey, type ErrorCodeRow, type IcbMonth, type OrgData, type PracticeMonth, type ReasonRow, type RegionMonth, type SicblMonth } from "./data";
 import {
   defaultMonth,
   escapeHtml,
@@ -28,6 +29,7 @@ import {
   type SiteFrame,
 } from "./html";
 import { downloadMonths, ERROR_CODE_COLUMNS, errorLocation, INTEGRATION_COLUMNS, PAGE_MONTHS, practiceMonthRow, PRACTICE_MONTH_FIELDS, REQUESTED_COLUMNS, unitsColumn } from "./practice-page";
+import { renderJourneySection } from "./journeys";
 import { columnar, orgPagesScript, type Column, type PageData, type Row, type Table } from "./shared";
 
 export type AreaLevel = "sicbl" | "icb" | "region";
@@ -445,6 +447,15 @@ ${figure("comparison")}
 <p>The latest six months loaded for the ${escapeHtml(noun)}, newest first, in the units chosen above, with the median and 90th percentile time from the core record being sent to integration over its integrated transfers.</p>
 ${figure("trend")}
 ${renderBandChart("trend-chart", `Chart 7: Transfers received each month by integration time, percent, ${label}`, months.map((row) => ({ month: row.metric_month, isFinal: row.is_final, within3: row.integrated_within_3_days_percent_of_received, within8: row.integrated_within_8_days_percent_of_received, notWithin8: row.not_integrated_within_8_days_percent_of_received })), "trend")}
+${
+  level === "sicbl"
+    ? renderJourneySection(data, data.journeys.get(journeyKey("sicbl", ods)) ?? [], {
+        tableNumber: 8,
+        requestedBy: "this Sub ICB Location's practices",
+        scopeNote: "The transfers counted are those the Sub ICB Location's practices requested as the registering (new) practice, as in the tables above, each practice in the Sub ICB Location of its latest transfer.",
+      })
+    : ""
+}
 ${renderRelated(site.base, related)}
 ${level === "sicbl" ? renderDownload(site.base, downloadNote(pageData)) : ""}`;
 

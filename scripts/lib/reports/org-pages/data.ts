@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { z } from "zod";
+import { ENGLAND_ID, ORGANISATION_SCOPES } from "../../../../includes/journeys";
 import { normaliseValue } from "../../duckdb";
 
 const count = z.number().int().nonnegative();
@@ -108,6 +109,22 @@ const errorCodeRow = z.object({
   technical_failure_count: nullableCount,
 });
 
+/** A journey stage of a requesting practice, a Sub ICB Location or England (organisation_journey_stages_monthly). */
+const journeyRow = z.object({
+  metric_month: month,
+  scope_kind: text,
+  scope_id: text,
+  stage_order: count,
+  stage: text,
+  transfers_reached: count,
+  transfers_ended: count,
+  timed_transfer_count: count,
+  time_in_stage_median_seconds: seconds,
+  service_level_seconds: seconds,
+  exceeded_service_level_count: count,
+  exceeded_service_level_percent: percent,
+});
+
 const freshnessRow = z.object({ extracted_at: nullableText, data_watermark_at: nullableText });
 
 export type PracticeMonth = z.infer<typeof practiceRow>;
@@ -118,6 +135,16 @@ export type NationalMonth = z.infer<typeof nationalRow>;
 export type SendingMonth = z.infer<typeof sendingRow>;
 export type ReasonRow = z.infer<typeof reasonRow>;
 export type ErrorCodeRow = z.infer<typeof errorCodeRow>;
+export type JourneyStageRow = z.infer<typeof journeyRow>;
+
+/** Whose journey stages: a requesting practice, a Sub ICB Location or England. */
+export type JourneyScope = "practice" | "sicbl" | "england";
+const JOURNEY_SCOPE_KINDS: Record<JourneyScope, string> = { practice: ORGANISATION_SCOPES.PRACTICE, sicbl: ORGANISATION_SCOPES.SICBL, england: ORGANISATION_SCOPES.ENGLAND };
+
+/** The key of a scope's stages in OrgData.journeys. */
+export function journeyKey(scope: JourneyScope, ods = ENGLAND_ID): string {
+  return `${JOURNEY_SCOPE_KINDS[scope]}|${scope === "england" ? ENGLAND_ID : ods}`;
+}
 
 /** Everything the organisation pages show, grouped by organisation; each list is newest month first. */
 export interface OrgData {
@@ -132,6 +159,8 @@ export interface OrgData {
   sending: Map<string, SendingMonth[]>;
   reasons: Map<string, ReasonRow[]>;
   errorCodes: Map<string, ErrorCodeRow[]>;
+  /** The journey stages of the latest final month by scope (journeyKey), in stage order; empty when no month is final. */
+  journeys: Map<string, JourneyStageRow[]>;
 }
 
 /** The source tables the pages read. */
@@ -144,6 +173,7 @@ export const ORG_PAGE_TABLES = [
   "sending_practice_metrics_monthly",
   "practice_failure_reasons_monthly",
   "practice_error_codes_monthly",
+  "organisation_journey_stages_monthly",
   "data_freshness",
 ] as const;
 
@@ -212,9 +242,22 @@ export async function loadOrgData(dataDir: string): Promise<OrgData> {
       "select strftime(max(extracted_at), '%-d %B %Y') as extracted_at, strftime(max(data_watermark_at), '%-d %B %Y %H:%M') as data_watermark_at from data_freshness",
     );
     national.sort((a, b) => b.metric_month.localeCompare(a.metric_month));
+    const latestFinalMonth = national.find((row) => row.is_final)?.metric_month ?? null;
+    // Only the month the pages show: a few rows a practice, however many months the extract holds.
+    const journeys = latestFinalMonth
+      ? await read(
+          "organisation_journey_stages_monthly",
+          journeyRow,
+          `select metric_month, scope_kind, scope_id, stage_order, stage, transfers_reached, transfers_ended, timed_transfer_count, time_in_stage_median_seconds,
+             service_level_seconds, exceeded_service_level_count, exceeded_service_level_percent
+           from (select * replace (strftime(metric_month, '%Y-%m-%d') as metric_month) from organisation_journey_stages_monthly)
+           where metric_month = '${latestFinalMonth}'
+           order by scope_kind, scope_id, stage_order`,
+        )
+      : [];
     return {
       national,
-      latestFinalMonth: national.find((row) => row.is_final)?.metric_month ?? null,
+      latestFinalMonth,
       freshness: { extractedAt: freshness?.extracted_at ?? null, dataWatermarkAt: freshness?.data_watermark_at ?? null },
       practices: groupBy(practices, (row) => row.practice_ods_code),
       sicbls: groupBy(sicbls, (row) => row.sicbl_ods_code),
@@ -223,6 +266,7 @@ export async function loadOrgData(dataDir: string): Promise<OrgData> {
       sending: groupBy(sending, (row) => row.sending_practice_ods_code),
       reasons: groupBy(reasons, (row) => row.practice_ods_code),
       errorCodes: groupBy(errorCodes, (row) => row.practice_ods_code),
+      journeys: groupBy(journeys, (row) => `${row.scope_kind}|${row.scope_id}`),
     };
   } finally {
     connection.closeSync();

@@ -1,10 +1,11 @@
 /**
  * A practice's page (/practices/<ODS>/): the public site's integration times and transfers requested for the
  * latest six months, how long integration took, failure reasons and error codes for a month, the practice as the
- * sending practice, links to its areas and the public site's CSV download. The default view (latest final month,
- * percentages) is complete in the HTML; the browser script switches units and the month of the failure tables.
+ * sending practice, where its transfers stopped in the journey (the latest final month, against England), links to its
+ * areas and the public site's CSV download. The default view (latest final month, percentages) is complete in the
+ * HTML; the browser script switches units and the month of the failure tables.
  */
-import type { OrgData, PracticeMonth } from "./data";
+import { journeyKey, type OrgData, type PracticeMonth } from "./data";
 import {
   defaultMonth,
   escapeHtml,
@@ -26,6 +27,7 @@ import {
   UNITS_CHOICES,
   type SiteFrame,
 } from "./html";
+import { renderJourneySection } from "./journeys";
 import { columnar, orgPagesScript, type Column, type PageData, type Row, type Table } from "./shared";
 
 /** How many months a page shows (the public site shows six). */
@@ -243,6 +245,11 @@ ${figure("error-codes")}
 <h2>GP2GP transfers requested from this practice as the previous practice</h2>
 <p>Not on the public site, which cannot show this side: the records other practices asked this practice for, as the sending (previous) practice, and how those transfers ended. Each one that fell back to paper meant printing and posting the record. Each figure is a number of transfers, then in brackets its percentage of the transfers requested from the practice. Technical failures should be reported to the system supplier.</p>
 ${figure("sending")}
+${renderJourneySection(data, data.journeys.get(journeyKey("practice", ods)) ?? [], {
+  tableNumber: 8,
+  requestedBy: "this practice",
+  scopeNote: "The transfers counted are those this practice requested as the registering (new) practice, as in the other figures on this page apart from the previous-practice table above.",
+})}
 ${renderRelated(site.base, [...area, { href: "/practices/", label: "All GP practices" }, { href: "/search/", label: "Find a practice or area" }, { href: "/definitions/", label: "Definitions and notes about this data" }])}
 ${renderDownload(site.base, `${downloadRows.length} ${downloadRows.length === 1 ? "row" : "rows"} in the last 6 final months.`)}`;
 
