@@ -97,6 +97,7 @@ describe("incremental daily runs", () => {
     ["gp2gp_marts.technical_failure_rate_daily", []],
     ["gp2gp_marts.transfer_journeys", []],
     ["gp2gp_marts.journey_stages_monthly", []],
+    ["gp2gp_marts.organisation_journey_stages_monthly", []],
     ["gp2gp_marts.improvement_opportunities", []],
     ["gp2gp_marts.delay_drivers_monthly", []],
     ["gp2gp_correlated.transfer_outcomes", []],
