@@ -3,7 +3,8 @@
  * scenario conversations at each cutoff; the monthly stage counts, percentiles and service levels of the same
  * scenarios; and the identities of both marts over a generated warehouse (stage 1 is the month's transfers, no stage
  * is reached by more transfers than the one before, ended plus reaching the next is reaching, durations are the
- * differences of the stage times, core EHR to integration is sla_duration).
+ * differences of the stage times, core EHR to integration is sla_duration); organisation_journey_stages_monthly's
+ * England rows are journey_stages_monthly's at 14 days and its practices add up to their Sub ICB Locations.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -371,4 +372,32 @@ describe("journey identities over a generated warehouse", () => {
          or (stopped_at_stage = 5 and waiting_on != 'none') or (failure_reason = 'Contains fatal sender error' and waiting_on != 'none')
          or (stopped_at_stage <= 2 and waiting_on = 'requesting practice') or (stopped_at_stage = 4 and waiting_on = 'sending practice')`,
     ));
+
+  it("organisation_journey_stages_monthly: England is journey_stages_monthly's all-pathway rows at 14 days; practices add up to their Sub ICB Location", async () => {
+    await none(
+      `select coalesce(e.metric_month, j.metric_month) as metric_month, coalesce(e.stage_order, j.stage_order) as stage_order
+       from (select * from ${marts}.organisation_journey_stages_monthly where scope_kind = 'England') as e
+       full join (select * from ${marts}.journey_stages_monthly where cutoff_days = 14 and requesting_supplier = 'All' and sending_supplier = 'All') as j
+         on j.metric_month = e.metric_month and j.stage_order = e.stage_order
+       where e.stage_order is null or j.stage_order is null
+         or e.transfers_reached != j.transfers_reached or e.transfers_ended != j.transfers_ended or e.timed_transfer_count != j.timed_transfer_count
+         or e.time_in_stage_median_seconds is distinct from j.time_in_stage_median_seconds or e.exceeded_service_level_count != j.exceeded_service_level_count`,
+    );
+    await none(
+      `with practices as (
+         select o.metric_month, a.sicbl_ods_code, o.stage_order, sum(o.transfers_reached) as reached, sum(o.transfers_ended) as ended,
+           sum(o.timed_transfer_count) as timed, sum(o.exceeded_service_level_count) as exceeded
+         from ${marts}.organisation_journey_stages_monthly as o
+         join (select distinct practice_ods_code, sicbl_ods_code from ${marts}.practice_metrics_monthly where sicbl_ods_code is not null) as a on a.practice_ods_code = o.scope_id
+         where o.scope_kind = 'requesting practice' group by all
+       )
+       select * from practices
+       full join (select * from ${marts}.organisation_journey_stages_monthly where scope_kind = 'Sub ICB Location') as s
+         on s.metric_month = practices.metric_month and s.scope_id = practices.sicbl_ods_code and s.stage_order = practices.stage_order
+       where practices.reached is distinct from s.transfers_reached or practices.ended is distinct from s.transfers_ended
+         or practices.timed is distinct from s.timed_transfer_count or practices.exceeded is distinct from s.exceeded_service_level_count`,
+    );
+    const practices = await generated.rows<{ n: number }>(`select count(distinct scope_id) as n from ${marts}.organisation_journey_stages_monthly where scope_kind = 'requesting practice'`);
+    expect(Number(practices[0]!.n)).toBeGreaterThan(10);
+  });
 });
