@@ -116,7 +116,8 @@ const TABLES: Record<string, Record<string, unknown>[]> = {
       [61, 3, 58, 50, 2],
       [58, 1, 57, 240, 2],
       [57, 2, 55, 7200, 1],
-      [55, 0, 4, 180, 0],
+      // no large message: nothing timed at the fragments stage
+      [55, 0, 0, null, 0],
       [55, 55, 0, null, 0],
     ]),
     ...journeyStages("2026-08-01", "England", "England", [
@@ -267,6 +268,7 @@ describe("organisation pages from fixed extracts", () => {
     const sicbl = page("sub-icb-locations/S1A");
     expect(caption(sicbl, "journey-stages")).toBe("Table 8: Where the transfers requested by this Sub ICB Location's practices stopped, by stage, against England - August 2026");
     expect(cells(sicbl, "journey-stages")[0]).toEqual(["1. Requested", "61", "3 (4.9%)", "1.0%", "50 seconds", "45 seconds", "24 hours", "2 (3.4%)", "0.5%"]);
+    expect(cells(sicbl, "journey-stages")[3]).toEqual(["4. Fragments sent", "55", "0 (0.0%)", "0.5%", "n/a", "60 minutes", "24 hours", "n/a", "2.0%"]);
 
     expect(page("practices/B22222")).toContain("No transfer was requested by this practice in August 2026.");
     expect(page("practices/B22222")).not.toContain('id="journey-stages"');

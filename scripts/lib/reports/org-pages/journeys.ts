@@ -79,7 +79,8 @@ export function renderJourneySection(data: OrgData, rows: readonly JourneyStageR
         formatDuration(row.time_in_stage_median_seconds),
         formatDuration(national?.time_in_stage_median_seconds ?? null),
         hasLevel ? formatDuration(row.service_level_seconds) : "None",
-        hasLevel ? countOf(row.exceeded_service_level_count, row.timed_transfer_count) : "n/a",
+        // nothing measured when no transfer left the stage (a standard record has no fragments)
+        hasLevel && row.timed_transfer_count > 0 ? countOf(row.exceeded_service_level_count, row.timed_transfer_count) : "n/a",
         hasLevel && national ? percentOf(national.exceeded_service_level_count, national.timed_transfer_count) : "n/a",
       ];
       return `<tr><th scope="row">${escapeHtml(`${row.stage_order}. ${row.stage}`)}</th>${cells.map((cell) => `<td class="gp2gp-number">${escapeHtml(cell)}</td>`).join("")}</tr>`;
