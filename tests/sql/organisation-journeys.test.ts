@@ -46,7 +46,7 @@ beforeAll(async () => {
   const actions = [MART, "journey_stages_monthly"];
   const own = graph.assertions.filter((a) => a.parentAction && actions.includes(a.parentAction.name)).map((a) => a.target.name);
   await runGraph(warehouse, { selection: { actions: [...actions, ...own], includeDependencies: true, includeTests: false } });
-}, 180_000);
+});
 
 afterAll(() => warehouse?.close());
 
