@@ -437,7 +437,7 @@ ${figure("parts-integration")}
 ${sortControls(requestedTable, "Sort transfers requested by", "Order of transfers requested")}
 ${figure("parts-requested")}
 <h2>Why transfers were not integrated within 8 days</h2>
-<p>Not on the public site: every transfer of the ${escapeHtml(noun)}'s practices in <span data-month-label>${escapeHtml(shownLabel)}</span> that fell back to paper, by type and reason, and the GP2GP error codes their systems reported, with what each code means. Technical failures are not caused by practice staff: report them to the practice's system supplier.</p>
+<p>Not on NHS England's GP Registrations Data site: every transfer of the ${escapeHtml(noun)}'s practices in <span data-month-label>${escapeHtml(shownLabel)}</span> that fell back to paper, by type and reason, and the GP2GP error codes their systems reported, with what each code means. Technical failures are not caused by practice staff: report them to the practice's system supplier.</p>
 ${figure("failure-reasons")}
 ${figure("error-codes")}
 <h2>Compared with ${parents.length > 0 ? `its ${parents[0]!.level === "icb" ? "ICB" : "region"} and ` : ""}England</h2>

@@ -235,15 +235,15 @@ ${renderBandChart("integration-chart", "Chart 2: Transfers received each month b
 <p>When a transfer fails, a task is raised for the previous practice to post a paper copy. Report technical failures to the practice's system supplier. Percentages are of registrations that triggered a transfer.</p>
 ${figure("transfers-requested")}
 <h2>How long integration took</h2>
-<p>Not on the public site: the median and 90th percentile time from the core record being sent to integration, over every integrated transfer (on time or late), and the late-versus-never split of transfers not integrated within 8 days.</p>
+<p>Not on NHS England's GP Registrations Data site: the median and 90th percentile time from the core record being sent to integration, over every integrated transfer (on time or late), and the late-versus-never split of transfers not integrated within 8 days.</p>
 ${figure("integration-durations")}
 <h2>Why transfers were not integrated within 8 days</h2>
-<p>Not on the public site: this practice's transfers that fell back to paper in <span data-month-label>${escapeHtml(shownLabel)}</span>, by type and reason, and the GP2GP error codes the systems reported in its transfers, with what each code means. Technical failures are not caused by practice staff: <strong>report technical failures to your system supplier</strong>, quoting the error codes below.</p>
+<p>Not on NHS England's GP Registrations Data site: this practice's transfers that fell back to paper in <span data-month-label>${escapeHtml(shownLabel)}</span>, by type and reason, and the GP2GP error codes the systems reported in its transfers, with what each code means. Technical failures are not caused by practice staff: <strong>report technical failures to your system supplier</strong>, quoting the error codes below.</p>
 ${renderControls([renderSelect({ id: "month", label: "Month of failure reasons", control: "month", value: shown, choices: months.map((row) => ({ value: row.metric_month, label: monthLabel(row.metric_month, row.is_final) })) })])}
 ${figure("failure-reasons")}
 ${figure("error-codes")}
 <h2>GP2GP transfers requested from this practice as the previous practice</h2>
-<p>Not on the public site, which cannot show this side: the records other practices asked this practice for, as the sending (previous) practice, and how those transfers ended. Each one that fell back to paper meant printing and posting the record. Each figure is a number of transfers, then in brackets its percentage of the transfers requested from the practice. Technical failures should be reported to the system supplier.</p>
+<p>Not on NHS England's GP Registrations Data site, which cannot show this side: the records other practices asked this practice for, as the sending (previous) practice, and how those transfers ended. Each one that fell back to paper meant printing and posting the record. Each figure is a number of transfers, then in brackets its percentage of the transfers requested from the practice. Technical failures should be reported to the system supplier.</p>
 ${figure("sending")}
 ${renderJourneySection(data, data.journeys.get(journeyKey("practice", ods)) ?? [], {
   tableNumber: 8,
