@@ -13,6 +13,8 @@ import { builtSite, SITE_LIMITS, type BuiltSite } from "./site";
 
 export const CHROMIUM = process.env.GP2GP_CHROMIUM ?? "/usr/bin/chromium";
 export const hasChromium = fs.existsSync(CHROMIUM);
+/** The limit of a browser action's wait (a hang guard, below the test's own limit in vitest.config.ts). */
+export const BROWSER_ACTION_LIMIT_MS = 180_000;
 /** Flags that let Debian's Chromium run headless as root with nothing calling home. */
 export const CHROMIUM_FLAGS = [
   "--no-sandbox",
@@ -74,7 +76,7 @@ export class SiteBrowser {
    */
   async openReady(route: string): Promise<OpenedPage> {
     const opened = await this.open(route);
-    await opened.page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: 30_000 });
+    await opened.page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: BROWSER_ACTION_LIMIT_MS });
     return opened;
   }
 
@@ -82,6 +84,9 @@ export class SiteBrowser {
   async open(route: string, options: { javaScriptEnabled?: boolean } = {}): Promise<OpenedPage> {
     const { browser, server } = this.state;
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, javaScriptEnabled: options.javaScriptEnabled ?? true });
+    // Actions wait on their condition (an element to appear, a page to load) up to this limit, which only a hung
+    // page reaches: a busy 2-core machine can take far longer than Playwright's 30 s default to lay out a long page.
+    context.setDefaultTimeout(BROWSER_ACTION_LIMIT_MS);
     const page = await context.newPage();
     const result: OpenedPage = { page, offOrigin: [], errors: [] };
     const origin = new URL(server.url).origin;

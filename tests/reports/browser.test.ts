@@ -10,7 +10,7 @@
  */
 import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { asNumber, choose, describeInBrowser, headline } from "./browser-support";
+import { asNumber, BROWSER_ACTION_LIMIT_MS, choose, describeInBrowser, headline } from "./browser-support";
 
 describeInBrowser("reports in a browser", (browser) => {
   const open = (route: string) => browser.open(route);
@@ -57,7 +57,7 @@ describeInBrowser("reports in a browser", (browser) => {
     );
     expect(Number(busiest!.live)).toBeLessThan(Number(all!.live));
     await choose(page, "ICB", busiest!.icb_name);
-    await expect.poll(async () => asNumber(await headline(page, "ongoing-transfers").textContent()), { timeout: 30_000 }).toBe(Number(busiest!.live));
+    await expect.poll(async () => asNumber(await headline(page, "ongoing-transfers").textContent()), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(busiest!.live));
     await screenshot(page, "operations-filtered");
   });
 

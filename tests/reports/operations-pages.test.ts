@@ -9,7 +9,7 @@
  */
 import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { asNumber, choose, describeInBrowser, headline } from "./browser-support";
+import { asNumber, BROWSER_ACTION_LIMIT_MS, choose, describeInBrowser, headline } from "./browser-support";
 
 const headlineNumber = (page: Page, id: string) => () => headline(page, id).textContent().then(asNumber);
 /** The month the pages with a month open on: the latest whose figures are final. */
@@ -31,7 +31,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
          where cutoff_days = ${cutoff} and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}`,
       );
     const { page } = await open("/operations/supplier-pathways/");
-    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(14)).transfers));
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number((await at(14)).transfers));
     const [top] = await browser.mart<{ requesting_supplier: string }>(
       `select requesting_supplier from gp2gp_marts.supplier_pathway_outcomes where cutoff_days = 14
        and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}
@@ -44,7 +44,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     expect(shown).not.toContain("provisional");
     await screenshot(page, "operations-supplier-pathways");
     await choose(page, "Cutoff", "0 days (daily report)");
-    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await at(0)).transfers));
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number((await at(0)).transfers));
   });
 
   it("works from the keyboard alone: Tab reaches a dropdown, Enter opens it, the arrow keys move through its options, Enter chooses", async () => {
@@ -54,7 +54,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
          where cutoff_days = ${cutoff} and date_trunc('month', request_date) = ${LATEST_FINAL_MONTH}`,
       );
     const { page } = await open("/operations/supplier-pathways/");
-    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await transfersAt(14)).transfers));
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number((await transfersAt(14)).transfers));
     const focusedText = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() ?? "");
     const reached = async () => {
       for (let presses = 0; presses < 100; presses++) {
@@ -82,7 +82,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     expect(await highlighted()).toBe("0 days (daily report)");
     await page.keyboard.press("Enter");
     await expect.poll(() => search.count(), { message: "the list closes once an option is chosen" }).toBe(0);
-    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: 30_000 }).toBe(Number((await transfersAt(0)).transfers));
+    await expect.poll(headlineNumber(page, "pathway-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number((await transfersAt(0)).transfers));
     expect(await page.getByRole("button", { name: /^Cutoff\b/ }).textContent()).toContain("0 days");
   });
 
@@ -94,7 +94,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     );
     expect(stages.map((s) => Number(s.stage_order))).toEqual([1, 2, 3, 4, 5]);
     const { page } = await open("/journeys/");
-    await expect.poll(headlineNumber(page, "journey-transfers"), { timeout: 30_000 }).toBe(Number(stages[0]!.transfers_reached));
+    await expect.poll(headlineNumber(page, "journey-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(stages[0]!.transfers_reached));
     const stoppedEarly = stages.filter((s) => Number(s.stage_order) < 5).reduce((sum, s) => sum + Number(s.transfers_ended), 0);
     await expect.poll(headlineNumber(page, "journey-stopped-early")).toBe(stoppedEarly);
     const table = page.locator("figure", { hasText: "Table 1:" });
@@ -112,7 +112,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     );
     expect(ranked.length).toBeGreaterThan(0);
     const { page } = await open("/opportunities/");
-    await expect.poll(headlineNumber(page, "top-opportunity"), { timeout: 30_000 }).toBe(Number(ranked[0]!.avoidable_paper_fallbacks));
+    await expect.poll(headlineNumber(page, "top-opportunity"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(ranked[0]!.avoidable_paper_fallbacks));
     const topTen = ranked.filter((r) => Number(r.opportunity_rank) <= 10).reduce((sum, r) => sum + Number(r.avoidable_paper_fallbacks), 0);
     expect(await headlineNumber(page, "top-ten-avoidable")()).toBe(topTen);
     const table = page.locator("figure", { hasText: "Table 2:" });
@@ -135,9 +135,9 @@ describeInBrowser("operations pages in a browser", (browser) => {
     );
     const { page } = await open("/operations/technical-failure-rate/");
     if (latest) {
-      await expect.poll(headlineNumber(page, "rate-latest-failures"), { timeout: 30_000 }).toBe(Number(latest.technical_failure_count));
+      await expect.poll(headlineNumber(page, "rate-latest-failures"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(latest.technical_failure_count));
     } else {
-      await expect.poll(() => page.locator("[data-no-alert-day]").textContent(), { timeout: 30_000 }).toMatch(/No final day of this pathway has \d+ transfers or more/);
+      await expect.poll(() => page.locator("[data-no-alert-day]").textContent(), { timeout: BROWSER_ACTION_LIMIT_MS }).toMatch(/No final day of this pathway has \d+ transfers or more/);
       expect(await headline(page, "rate-latest-failures").count()).toBe(0);
     }
     const zero = await alerts(0);
@@ -145,7 +145,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await expect.poll(() => page.locator("[data-alert-settings]").textContent()).toContain(`threshold ${Number(zero.threshold)}%`);
     await screenshot(page, "operations-technical-failure-rate");
     await choose(page, "Cutoff", "2 days (weekly report)");
-    await expect.poll(headlineNumber(page, "rate-alert-days"), { timeout: 30_000 }).toBe(Number((await alerts(2)).alert_days));
+    await expect.poll(headlineNumber(page, "rate-alert-days"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number((await alerts(2)).alert_days));
   });
 
   it("shows the transfers of the latest day hour by hour, every hour of it, an hour without transfers as zero", async () => {
@@ -154,7 +154,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
        where cutoff_days = 0 and cast(request_hour as date) = (select max(cast(request_hour as date)) from gp2gp_marts.transfers_by_hour)`,
     );
     const { page } = await open("/operations/transfers-by-hour/");
-    await expect.poll(headlineNumber(page, "hour-transfers"), { timeout: 30_000 }).toBe(Number(day.transfers));
+    await expect.poll(headlineNumber(page, "hour-transfers"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(day.transfers));
     await expect.poll(headlineNumber(page, "hour-technical-failures")).toBe(Number(day.technical));
     // (Evidence renders a second copy of the table for printing: the first is the one on screen.)
     const rows = page.locator("figure", { hasText: "Table 2:" }).locator("table").first().locator("tr:has(td)");
@@ -171,7 +171,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     );
     const { page } = await open("/operations/error-codes/");
     const first = page.locator("figure", { hasText: "Table 2:" }).locator("tr:has(td)").first();
-    await expect.poll(() => first.textContent(), { timeout: 30_000 }).toContain(code.description);
+    await expect.poll(() => first.textContent(), { timeout: BROWSER_ACTION_LIMIT_MS }).toContain(code.description);
     expect(asNumber(await first.locator("td").nth(5).textContent())).toBe(Number(code.transfers));
     await screenshot(page, "operations-error-codes");
   });
@@ -182,7 +182,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
        where cutoff_days = 14 and request_month = ${LATEST_FINAL_MONTH}`,
     );
     const { page } = await open("/operations/integration-times/");
-    await expect.poll(headlineNumber(page, "integrated-late"), { timeout: 30_000 }).toBe(Number(month.late));
+    await expect.poll(headlineNumber(page, "integrated-late"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(month.late));
     await expect.poll(headlineNumber(page, "never-integrated")).toBe(Number(month.never));
     await screenshot(page, "operations-integration-times");
   });
@@ -193,7 +193,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
        from gp2gp_marts.impact_monthly where is_final order by metric_month desc limit 1`,
     );
     const { page } = await open("/operations/impact/");
-    await expect.poll(headlineNumber(page, "impact-staff-cost"), { timeout: 30_000 }).toBe(Math.round(Number(latest.cost)));
+    await expect.poll(headlineNumber(page, "impact-staff-cost"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Math.round(Number(latest.cost)));
     await expect.poll(() => page.locator("[data-impact-assumptions]").textContent()).toContain(`${Number(latest.hours_per_record)} staff hours per paper record; £${Number(latest.cost_per_hour)} per staff hour`);
     await screenshot(page, "operations-impact");
   });
@@ -201,7 +201,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
   it("shows the national technical failure trend, impact and supplier pathways on the home page", async () => {
     const latest = await one<{ hours: number }>(`select estimated_staff_hours as hours from gp2gp_marts.impact_monthly where is_final order by metric_month desc limit 1`);
     const { page } = await open("/");
-    await expect.poll(() => page.locator("[data-national-impact]").textContent(), { timeout: 30_000 }).toContain(Number(latest.hours).toLocaleString("en-GB"));
+    await expect.poll(() => page.locator("[data-national-impact]").textContent(), { timeout: BROWSER_ACTION_LIMIT_MS }).toContain(Number(latest.hours).toLocaleString("en-GB"));
     await expect.poll(() => page.locator("figure", { hasText: "Table 4:" }).locator("tr:has(td)").count()).toBeGreaterThan(0);
     await screenshot(page, "home-operations");
   });
@@ -220,7 +220,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     await screenshot(lineage, "data-dictionary-lineage");
 
     const { page: quality } = await open("/data-quality/");
-    await expect.poll(() => quality.locator("figure", { hasText: "Table 5:" }).textContent(), { timeout: 30_000 }).toContain("Latest GP2GP message loaded");
+    await expect.poll(() => quality.locator("figure", { hasText: "Table 5:" }).textContent(), { timeout: BROWSER_ACTION_LIMIT_MS }).toContain("Latest GP2GP message loaded");
   });
 
   it("shows on the data quality page the latest run's assertion results as the runner recorded them", async () => {
@@ -233,7 +233,7 @@ describeInBrowser("operations pages in a browser", (browser) => {
     expect(Number(latest.passed)).toBeGreaterThan(0);
     const { page } = await open("/data-quality/");
     const figure = (name: string) => () => page.locator(`[data-latest-assertion-run] [data-${name}]`).textContent().then(asNumber);
-    await expect.poll(figure("passed"), { timeout: 30_000 }).toBe(Number(latest.passed));
+    await expect.poll(figure("passed"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(latest.passed));
     expect([await figure("failed")(), await figure("skipped")()]).toEqual([Number(latest.failed), Number(latest.skipped)]);
     await expect.poll(() => page.locator("figure", { hasText: "Table 6:" }).locator("tr:has(td)").count()).toBeGreaterThan(0);
     await screenshot(page, "data-quality");

@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import { expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { describeInBrowser, headline } from "./browser-support";
+import { BROWSER_ACTION_LIMIT_MS, describeInBrowser, headline } from "./browser-support";
 
 /** The body rows of a generated table (by its id). */
 const rowsOf = (page: Page, id: string): Locator => page.locator(`table#${id} tbody tr`);
@@ -48,7 +48,7 @@ describeInBrowser("organisation pages in a browser", (site) => {
     await site.screenshot(page, "region");
 
     const index = await site.open("/regions/");
-    await expect.poll(() => index.page.locator(`a[href="/regions/${region!.region_ods_code}/"]`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => index.page.locator(`a[href="/regions/${region!.region_ods_code}/"]`).count(), { timeout: BROWSER_ACTION_LIMIT_MS }).toBeGreaterThan(0);
     await site.screenshot(index.page, "regions");
 
     const icb = await site.openReady(`/icbs/${icbs[0]!.icb_ods_code}/`);
@@ -210,20 +210,20 @@ describeInBrowser("organisation pages in a browser", (site) => {
     );
     const [sicbl] = await mart<{ sicbl_ods_code: string }>("select sicbl_ods_code from gp2gp_marts.sicbl_metrics_monthly order by 1 limit 1");
     const { page } = await site.open("/search/");
-    await expect.poll(() => page.locator("[data-search-empty]").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator("[data-search-empty]").count(), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(1);
     const box = page.getByPlaceholder("For example");
     await box.fill(sicbl!.sicbl_ods_code.toLowerCase());
-    await expect.poll(() => page.locator(`[data-search-group="areas"] a[href="/sub-icb-locations/${sicbl!.sicbl_ods_code}/"]`).count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator(`[data-search-group="areas"] a[href="/sub-icb-locations/${sicbl!.sicbl_ods_code}/"]`).count(), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(1);
 
     const part = practice!.practice_name.slice(1, 7).toLowerCase();
     await box.fill(part);
     const result = page.locator(`[data-search-group="practices"] a[href="/practices/${practice!.practice_ods_code}/"]`);
-    await expect.poll(() => result.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => result.count(), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(1);
     expect(await page.locator('[data-search-group="practices"] a').count()).toBeLessThanOrEqual(50);
     await site.screenshot(page, "search");
     // The page is not an Evidence route: SvelteKit's router must load it in full, and its script must start.
     await result.click();
-    await page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: 30_000 });
+    await page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: BROWSER_ACTION_LIMIT_MS });
     expect(new URL(page.url()).pathname).toBe(`/practices/${practice!.practice_ods_code}/`);
     expect(await page.locator("h1").textContent()).toContain(practice!.practice_ods_code);
   });
@@ -235,7 +235,7 @@ describeInBrowser("organisation pages in a browser", (site) => {
     );
     const { page } = await site.open("/sub-icb-locations/");
     const headings = page.locator("h2.markdown[id^='letter-']");
-    await expect.poll(() => headings.allTextContents(), { timeout: 30_000 }).toEqual(letters.map((l) => l.letter));
+    await expect.poll(() => headings.allTextContents(), { timeout: BROWSER_ACTION_LIMIT_MS }).toEqual(letters.map((l) => l.letter));
     expect(await page.locator("nav#a-to-z a").allTextContents()).toEqual(letters.map((l) => l.letter));
     expect(await page.locator(".gp2gp-letter-panel a[href='#a-to-z']", { hasText: "Back to top" }).count()).toBe(letters.length);
     const size = await headings.first().evaluate((element) => Number.parseFloat(getComputedStyle(element).fontSize));
@@ -246,7 +246,7 @@ describeInBrowser("organisation pages in a browser", (site) => {
     const link = page.locator(".gp2gp-letter-panel li a").first();
     const href = await link.getAttribute("href");
     await link.click();
-    await page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: 30_000 });
+    await page.locator("html[data-gp2gp-ready]").waitFor({ state: "attached", timeout: BROWSER_ACTION_LIMIT_MS });
     expect(new URL(page.url()).pathname).toBe(href);
   });
 

@@ -31,7 +31,7 @@ import {
   whatChangedMarkdown,
   type EditionManifest,
 } from "../../scripts/lib/reports/publish";
-import { asNumber, hasChromium, headline, SiteBrowser } from "./browser-support";
+import { asNumber, BROWSER_ACTION_LIMIT_MS, hasChromium, headline, SiteBrowser } from "./browser-support";
 import { buildDemoWarehouse, SITE_LIMITS } from "./site";
 
 const temp: string[] = [];
@@ -426,7 +426,7 @@ describe("gp2gp reports publish", () => {
     );
     const { page } = await open("/operations/transfers/technical-failures/");
     await expect.poll(() => page.locator("[data-gp2gp-internal]").textContent()).toContain("transfer-level identifiers");
-    await expect.poll(headlineNumber(page, "transfer-failures"), { timeout: 30_000 }).toBe(Number(day.failures));
+    await expect.poll(headlineNumber(page, "transfer-failures"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(day.failures));
     const first = page.locator("figure", { hasText: "Table 1:" }).locator("tr:has(td)").first();
     await expect.poll(() => first.textContent()).toContain(day.conversation_id);
     if (day.sending_practice_asid) expect(await first.textContent()).toContain(day.sending_practice_asid);
@@ -436,7 +436,7 @@ describe("gp2gp reports publish", () => {
       `select count(*) as n from gp2gp_marts.transfers_live where needs_action`,
     );
     const { page: chasePage } = await open("/operations/transfers/to-chase/");
-    await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: 30_000 }).toBe(Number(chase.n));
+    await expect.poll(headlineNumber(chasePage, "transfers-to-chase"), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(chase.n));
   });
 
 
