@@ -36,6 +36,7 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.scopedToRun = exports.CONVERSATIONS = void 0;
 exports.of = of;
 exports.scopedAssertions = scopedAssertions;
+exports.conversationsOfLatestRun = conversationsOfLatestRun;
 /**
  * The built-in checks of the incremental models (Dataform's uniqueKey, nonNull and rowConditions assertions) and
  * how much of a table they read, by the assertion_scope var:
@@ -91,6 +92,13 @@ function scopedAssertions(checked, config) {
         ]);
     }
     return assertions;
+}
+/**
+ * SQL, for cross-table assertions scoped to a run: the condition keeping the rows of the conversations that the latest
+ * run of `model` (a step of increments.step) refreshed, on a table carrying conversation_number (`alias` qualifies it).
+ */
+function conversationsOfLatestRun(ref, model, alias) {
+    return increments.step(ref, model).writtenInLatestRun(alias);
 }
 /** SQL: the condition keeping the rows of `checked` that its latest run wrote. */
 function writtenInLatestRun(checked, ctx) {

@@ -98,6 +98,14 @@ export function scopedAssertions(checked: CheckedModel, config: TableChecks): [s
   return assertions;
 }
 
+/**
+ * SQL, for cross-table assertions scoped to a run: the condition keeping the rows of the conversations that the latest
+ * run of `model` (a step of increments.step) refreshed, on a table carrying conversation_number (`alias` qualifies it).
+ */
+export function conversationsOfLatestRun(ref: increments.Ref, model: string, alias?: string): string {
+  return increments.step(ref, model).writtenInLatestRun(alias);
+}
+
 /** SQL: the condition keeping the rows of `checked` that its latest run wrote. */
 function writtenInLatestRun(checked: CheckedModel, ctx: AssertionContext): string {
   const step = increments.step((name) => ctx.ref(name), checked.model);
