@@ -50,7 +50,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     const graph = options.graph ?? (await compileProject({ engine: options.engine, vars: { ...options.vars, assertion_scope: scope } }));
     const executor: Executor = BigQueryExecutor.fromEnvironment(graph, process.env, credentials);
     try {
-      return await runActions(actionsOf(graph), executor, execute, reporter);
+      return withScope(graph, await runActions(actionsOf(graph), executor, execute, reporter));
     } finally {
       await executor.close();
     }
@@ -59,7 +59,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   if (options.dryRun) throw new Error("--dry-run needs --engine bigquery (DuckDB has no dry-run jobs); use `gp2gp compile` to check the graph.");
   const run = async (warehouse: Warehouse) => {
     const graph = options.graph ?? (await compileForWarehouse(warehouse, options.vars, execute.fullRefresh, options.fullChecks));
-    return runActions(actionsOf(graph), new DuckDBExecutor(warehouse, contextOf(graph).datasets.marts), execute, reporter);
+    return withScope(graph, await runActions(actionsOf(graph), new DuckDBExecutor(warehouse, contextOf(graph).datasets.marts), execute, reporter));
   };
   if (options.warehouse) return run(options.warehouse);
   // No schemas are created on opening: the executor creates those of the actions it runs (DuckDBExecutor.prepare),
@@ -84,6 +84,11 @@ export async function compileForWarehouse(warehouse: Warehouse, vars: Record<str
   if (!sized && scope === "table") return graph;
   const batches: Record<string, string> = sized ? { first_build_batches: String(firstBuildBatchesFor(await spineRows(warehouse, contextOf(graph).datasets.raw))) } : {};
   return compileProject({ engine: "duckdb", vars: { ...vars, ...batches, assertion_scope: "table" } });
+}
+
+/** The run's summary with the scope its checks had (the graph's assertion_scope var). */
+function withScope(graph: CompiledGraph, summary: RunSummary): RunSummary {
+  return { ...summary, assertionScope: graph.projectConfig.vars?.assertion_scope === "run" ? "run" : "table" };
 }
 
 /** The assertion_scope var of a run: "table" when it must check whole tables, else the one given, else "run". */
@@ -118,5 +123,5 @@ export function writeRunSummary(file: string, summary: RunSummary): void {
     detail: o.result?.detail ?? null,
     error: o.error ?? null,
   }));
-  fs.writeFileSync(file, `${JSON.stringify({ ok: summary.ok, seconds: summary.seconds, assertion_results_error: summary.assertionResultsError ?? null, actions }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ ok: summary.ok, seconds: summary.seconds, assertion_scope: summary.assertionScope ?? null, assertion_results_error: summary.assertionResultsError ?? null, actions }, null, 2)}\n`);
 }

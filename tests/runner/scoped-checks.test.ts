@@ -31,6 +31,7 @@ async function build(options: { fullRefresh?: boolean } = {}) {
     selection: { includeTests: false },
   });
   expect(summary.outcomes.filter((o) => o.status === "failed").map((o) => `${o.action.name}: ${o.error}`)).toEqual([]);
+  return summary;
 }
 
 /** Runs one assertion as `gp2gp run --actions <assertion> [--full-checks]` would: its status and failing rows. */
@@ -61,9 +62,9 @@ beforeAll(async () => {
   // an incremental run of transfers requested on 21 March: it refreshes the B conversations and computes again the
   // days from 21 March only.
   await insertSpineRows(warehouse, [...transfersOf("A", ["ON3", "FINAL", "TNI"], "2021-03-01 09:00"), watermarkRow("2021-03-20 00:00:00")], "2021-03-20_spine_messages.csv");
-  await build();
+  expect((await build()).assertionScope).toBe("table");
   await insertSpineRows(warehouse, [...transfersOf("B", ["ON3", "FINAL", "TNI"], "2021-03-21 09:00"), watermarkRow("2021-03-22 00:00:00")], "2021-03-22_spine_messages.csv");
-  await build();
+  expect((await build()).assertionScope).toBe("run");
 }, 600_000);
 
 afterAll(() => warehouse?.close());
@@ -148,7 +149,7 @@ describe("checks scoped to the rows a run wrote", () => {
   });
 
   it("a full refresh rewrites every row, and its checks read whole tables", async () => {
-    await build({ fullRefresh: true });
+    expect((await build({ fullRefresh: true })).assertionScope).toBe("table");
     for (const assertion of [UNIQUE, ROWS, CUTOFFS]) expect(await check(assertion, true), assertion).toEqual({ status: "passed", rows: 0 });
   }, 300_000);
 });
