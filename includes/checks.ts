@@ -25,7 +25,8 @@ export interface TableChecks {
 /**
  * Which rows of an incremental model its latest run wrote: those of the conversations it refreshed (a table carrying
  * conversation_number), or those from the first request day (`since: "day"`) or month (`since: "month"`) it computed
- * again, on `column` (a DATE, or a TIMESTAMP with `timestamp`).
+ * again, on `column` (a DATE, or a TIMESTAMP with `timestamp`). The scope's column belongs to every unique key checked
+ * (the conversation, the request day or month), so every copy of a repeated key the run wrote is in scope.
  */
 export type CheckScope =
   | { readonly conversations: true }
