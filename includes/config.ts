@@ -124,6 +124,12 @@ export const varsSchema = z.object({
       return Number(value);
     }),
   gate_in_run: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /**
+   * What the built-in checks of the incremental models read (includes/checks.ts): "table" (the default, and what
+   * `dataform run` and managed Dataform use) the whole table; "run" only the rows the model's latest run wrote.
+   * `gp2gp run` sets it: "run" for an incremental run, "table" for a first build, `--full-refresh` and `--full-checks`.
+   */
+  assertion_scope: z.enum(["table", "run"]).default("table"),
 });
 
 export type ProjectVars = z.output<typeof varsSchema>;

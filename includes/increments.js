@@ -40,6 +40,9 @@ function step(ref, model, self) {
         recordProgress: () => recordProgress(table(PROGRESS), table(CONVERSATIONS), table(WATERMARKS), model),
         firstChangedDay: () => firstChangedDay(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model),
         firstChangedMonth: () => firstChangedMonth(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model),
+        writtenInLatestRun: (alias) => inScope(table(CONVERSATIONS), table(PROGRESS), model, alias, "conversation_number", processedSequence(table(PROGRESS), model, "latest")),
+        latestRunFirstChangedDay: () => firstChangedDay(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model, "latest"),
+        latestRunFirstChangedMonth: () => firstChangedMonth(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model, "latest"),
         batchFilter: (batch, keyword, alias) => batchFilter(table(CONVERSATIONS), batch, keyword, alias),
         messagesBatchFilter: (batch, keyword, alias) => messagesBatchFilter(table(CONVERSATIONS), batch, keyword, alias),
     };
@@ -57,12 +60,17 @@ function dataWatermark(ref) {
  * step's own table, the pre-operation that deletes the step's stale rows and the query that inserts them again see
  * the same set of conversations (so the step can INSERT rather than MERGE).
  */
-function processedSequence(progressRef, model) {
-    return `(select coalesce(max(refresh_sequence), 0) from ${progressRef} where model = '${model}')`;
+function processedSequence(progressRef, model, frame = "next") {
+    return `(select coalesce(max(refresh_sequence), 0) from ${progressRef} where ${recordsBefore(progressRef, model, frame)})`;
 }
 /** The data watermark recorded by the step's previous run (NULL before its first). */
-function processedWatermark(progressRef, model) {
-    return `(select max(data_watermark_at) from ${progressRef} where model = '${model}')`;
+function processedWatermark(progressRef, model, frame = "next") {
+    return `(select max(data_watermark_at) from ${progressRef} where ${recordsBefore(progressRef, model, frame)})`;
+}
+/** The classification_progress rows of `model` recorded before the run `frame` describes. */
+function recordsBefore(progressRef, model, frame) {
+    const own = `model = '${model}'`;
+    return frame === "next" ? own : `${own} and recorded_at < (select max(recorded_at) from ${progressRef} where ${own})`;
 }
 /**
  * The conversations `model` recomputes in an incremental run, as a condition on a table that carries
@@ -74,10 +82,10 @@ function processedWatermark(progressRef, model) {
  * in incremental runs; only rebuilding `conversations` renumbers, and that puts every conversation in scope. See
  * ScopeKey for `key`.
  */
-function inScope(conversationsRef, progressRef, model, alias = "", key = "conversation_number") {
+function inScope(conversationsRef, progressRef, model, alias = "", key = "conversation_number", threshold = sequenceThreshold(progressRef, model)) {
     const name = key === "conversation_id" ? key : "conversation_number";
     const column = `${alias ? `${alias}.` : ""}${name}`;
-    const refreshed = refreshedConversations(conversationsRef, sequenceThreshold(progressRef, model));
+    const refreshed = refreshedConversations(conversationsRef, threshold);
     const listed = `${column} in (select ${name} ${refreshed})`;
     if (key !== "conversation_number")
         return listed;
@@ -196,11 +204,11 @@ function insertRemainingBatches(self, query) {
  * changed figure is on or after this day. NULL when nothing changed. Such a mart deletes its rows from this day (or
  * its month) on and computes them again from the transfers mart.
  */
-function firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model) {
+function firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model, frame = "next") {
     return (`(select min(changed_day) from (` +
-        `select min(date(started_at)) as changed_day ${refreshedConversations(conversationsRef, processedSequence(progressRef, model))} ` +
+        `select min(date(started_at)) as changed_day ${refreshedConversations(conversationsRef, processedSequence(progressRef, model, frame))} ` +
         `union all ` +
-        `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
+        `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model, frame)}` +
         `) as changed_days)`);
 }
 /**
@@ -211,12 +219,12 @@ function requestedSince(day, column = "date_requested") {
     return `${column} >= cast(${day} as ${engine_1.sql.type("TIMESTAMP")})`;
 }
 /** firstChangedDay's month (its first day): for marts kept by month. NULL when nothing changed. */
-function firstChangedMonth(conversationsRef, windowsRef, watermarksRef, progressRef, model) {
-    return engine_1.sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model), "MONTH");
+function firstChangedMonth(conversationsRef, windowsRef, watermarksRef, progressRef, model, frame = "next") {
+    return engine_1.sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model, frame), "MONTH");
 }
-/** Windows whose closing the watermark passed since `model` last ran. */
-function closedWindowCondition(watermarksRef, progressRef, model) {
+/** Windows whose closing the watermark passed since `model` last ran (frame "latest": in its latest recorded run). */
+function closedWindowCondition(watermarksRef, progressRef, model, frame = "next") {
     return (`cutoff_days >= 0 ` +
-        `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${engine_1.sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
+        `and window_closes_at > coalesce(${processedWatermark(progressRef, model, frame)}, ${engine_1.sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
         `and window_closes_at <= ${watermarkOf(watermarksRef)}`);
 }

@@ -39,6 +39,15 @@ export interface IncrementalStep {
   firstChangedDay(): string;
   /** firstChangedDay's month (its first day), for marts kept by month. */
   firstChangedMonth(): string;
+  /**
+   * The rows the model's latest recorded run wrote, as a condition on a table carrying conversation_number: the
+   * conversations refreshed after the refresh the model had processed before that run (see writtenInLatestRun).
+   */
+  writtenInLatestRun(alias?: string): string;
+  /** For marts kept by day or month: firstChangedDay as the model's latest recorded run computed it (see firstChangedDay). */
+  latestRunFirstChangedDay(): string;
+  /** latestRunFirstChangedDay's month (its first day). */
+  latestRunFirstChangedMonth(): string;
   /** The condition keeping batch `batch` of a batched first build (see batchFilter); "" when not batched. */
   batchFilter(batch: number, keyword: "where" | "and", alias?: string): string;
   /** batchFilter for the staged messages (see messagesBatchFilter). */
@@ -60,6 +69,10 @@ export function step(ref: Ref, model: string, self?: string): IncrementalStep {
     recordProgress: () => recordProgress(table(PROGRESS), table(CONVERSATIONS), table(WATERMARKS), model),
     firstChangedDay: () => firstChangedDay(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model),
     firstChangedMonth: () => firstChangedMonth(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model),
+    writtenInLatestRun: (alias) =>
+      inScope(table(CONVERSATIONS), table(PROGRESS), model, alias, "conversation_number", processedSequence(table(PROGRESS), model, "latest")),
+    latestRunFirstChangedDay: () => firstChangedDay(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model, "latest"),
+    latestRunFirstChangedMonth: () => firstChangedMonth(table(CONVERSATIONS), table(WINDOWS), table(WATERMARKS), table(PROGRESS), model, "latest"),
     batchFilter: (batch, keyword, alias) => batchFilter(table(CONVERSATIONS), batch, keyword, alias),
     messagesBatchFilter: (batch, keyword, alias) => messagesBatchFilter(table(CONVERSATIONS), batch, keyword, alias),
   };
@@ -79,13 +92,26 @@ export function dataWatermark(ref: Ref): string {
  * step's own table, the pre-operation that deletes the step's stale rows and the query that inserts them again see
  * the same set of conversations (so the step can INSERT rather than MERGE).
  */
-function processedSequence(progressRef: string, model: string): string {
-  return `(select coalesce(max(refresh_sequence), 0) from ${progressRef} where model = '${model}')`;
+function processedSequence(progressRef: string, model: string, frame: Frame = "next"): string {
+  return `(select coalesce(max(refresh_sequence), 0) from ${progressRef} where ${recordsBefore(progressRef, model, frame)})`;
 }
 
 /** The data watermark recorded by the step's previous run (NULL before its first). */
-function processedWatermark(progressRef: string, model: string): string {
-  return `(select max(data_watermark_at) from ${progressRef} where model = '${model}')`;
+function processedWatermark(progressRef: string, model: string, frame: Frame = "next"): string {
+  return `(select max(data_watermark_at) from ${progressRef} where ${recordsBefore(progressRef, model, frame)})`;
+}
+
+/**
+ * Which run of a step the bookkeeping describes. "next": the run about to happen, after every run recorded (the
+ * step's own statements). "latest": the step's latest recorded run, after the runs recorded before it (its checks,
+ * which run after the step has recorded its progress, to find the rows that run wrote).
+ */
+type Frame = "next" | "latest";
+
+/** The classification_progress rows of `model` recorded before the run `frame` describes. */
+function recordsBefore(progressRef: string, model: string, frame: Frame): string {
+  const own = `model = '${model}'`;
+  return frame === "next" ? own : `${own} and recorded_at < (select max(recorded_at) from ${progressRef} where ${own})`;
 }
 
 /**
@@ -98,10 +124,17 @@ function processedWatermark(progressRef: string, model: string): string {
  * in incremental runs; only rebuilding `conversations` renumbers, and that puts every conversation in scope. See
  * ScopeKey for `key`.
  */
-function inScope(conversationsRef: string, progressRef: string, model: string, alias = "", key: ScopeKey = "conversation_number"): string {
+function inScope(
+  conversationsRef: string,
+  progressRef: string,
+  model: string,
+  alias = "",
+  key: ScopeKey = "conversation_number",
+  threshold = sequenceThreshold(progressRef, model),
+): string {
   const name = key === "conversation_id" ? key : "conversation_number";
   const column = `${alias ? `${alias}.` : ""}${name}`;
-  const refreshed = refreshedConversations(conversationsRef, sequenceThreshold(progressRef, model));
+  const refreshed = refreshedConversations(conversationsRef, threshold);
   const listed = `${column} in (select ${name} ${refreshed})`;
   if (key !== "conversation_number") return listed;
   // The range is spelt out: DuckDB skips blocks for a comparison with a scalar subquery, but did not push the
@@ -247,12 +280,12 @@ export function insertRemainingBatches(self: string, query: (batch: number) => s
  * changed figure is on or after this day. NULL when nothing changed. Such a mart deletes its rows from this day (or
  * its month) on and computes them again from the transfers mart.
  */
-function firstChangedDay(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string): string {
+function firstChangedDay(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string, frame: Frame = "next"): string {
   return (
     `(select min(changed_day) from (` +
-    `select min(date(started_at)) as changed_day ${refreshedConversations(conversationsRef, processedSequence(progressRef, model))} ` +
+    `select min(date(started_at)) as changed_day ${refreshedConversations(conversationsRef, processedSequence(progressRef, model, frame))} ` +
     `union all ` +
-    `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model)}` +
+    `select min(date(started_at)) as changed_day from ${windowsRef} where ${closedWindowCondition(watermarksRef, progressRef, model, frame)}` +
     `) as changed_days)`
   );
 }
@@ -266,15 +299,15 @@ export function requestedSince(day: string, column = "date_requested"): string {
 }
 
 /** firstChangedDay's month (its first day): for marts kept by month. NULL when nothing changed. */
-function firstChangedMonth(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string): string {
-  return sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model), "MONTH");
+function firstChangedMonth(conversationsRef: string, windowsRef: string, watermarksRef: string, progressRef: string, model: string, frame: Frame = "next"): string {
+  return sql.dateTrunc(firstChangedDay(conversationsRef, windowsRef, watermarksRef, progressRef, model, frame), "MONTH");
 }
 
-/** Windows whose closing the watermark passed since `model` last ran. */
-function closedWindowCondition(watermarksRef: string, progressRef: string, model: string): string {
+/** Windows whose closing the watermark passed since `model` last ran (frame "latest": in its latest recorded run). */
+function closedWindowCondition(watermarksRef: string, progressRef: string, model: string, frame: Frame = "next"): string {
   return (
     `cutoff_days >= 0 ` +
-    `and window_closes_at > coalesce(${processedWatermark(progressRef, model)}, ${sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
+    `and window_closes_at > coalesce(${processedWatermark(progressRef, model, frame)}, ${sql.timestampAdd("timestamp '1900-01-01 00:00:00'", 0, "DAY")}) ` +
     `and window_closes_at <= ${watermarkOf(watermarksRef)}`
   );
 }

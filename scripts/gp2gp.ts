@@ -52,6 +52,7 @@ addLockWaitOption(addDatabaseOption(addEngineOptions(program.command("run").desc
   .option("--include-deps", "also run what the selected actions depend on")
   .option("--include-dependents", "also run what depends on the selected actions")
   .option("--full-refresh", "rebuild incremental tables from scratch (protected tables refuse)")
+  .option("--full-checks", "check whole tables (an incremental run's checks of incremental tables read only the rows it wrote)")
   .option("--dry-run", "BigQuery only: validate every statement with dry-run jobs and report bytes processed")
   .option("--no-tests", "skip the SQLX unit tests")
   .option("--summary-json <file>", "also write the run's outcome per action (status, rows, seconds) as JSON")
@@ -62,6 +63,7 @@ addLockWaitOption(addDatabaseOption(addEngineOptions(program.command("run").desc
       database: databasePath(options),
       vars: parseVarsOption(options.vars),
       fullRefresh: options.fullRefresh,
+      fullChecks: options.fullChecks,
       dryRun: options.dryRun,
       lockWait: lockWaitOf(options),
       selection: {

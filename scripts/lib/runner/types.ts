@@ -92,6 +92,11 @@ export interface RunSummary {
    * recorded, or nothing to record). It does not change `ok`, which is about the actions only; reporters show it as a warning.
    */
   readonly assertionResultsError?: string;
+  /**
+   * What the checks of the incremental models read (the graph's assertion_scope var): "run", the rows the run wrote;
+   * "table", whole tables. Set by the pipeline.
+   */
+  readonly assertionScope?: "table" | "run";
 }
 
 export interface Reporter {
