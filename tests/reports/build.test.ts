@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlType } from "../../includes/engine";
-import { Warehouse } from "../../scripts/lib/duckdb";
+import { type Row, Warehouse } from "../../scripts/lib/duckdb";
 import { planAudience } from "../../scripts/lib/reports/audience";
 import { REPORTS_DIR } from "../../scripts/lib/reports/build";
 import { INTERNAL_BANNER, NOINDEX } from "../../scripts/lib/reports/finish";
@@ -32,6 +32,16 @@ const sourceTables = fs
   .readdirSync(path.join(REPORTS_DIR, "sources", "gp2gp"))
   .filter((file) => file.endsWith(".sql"))
   .map((file) => file.replace(/\.sql$/, ""));
+
+/** Rows of a query against the warehouse the site was built from (opened read-only for the query). */
+async function martRows<T extends Row>(sql: string): Promise<T[]> {
+  const warehouse = await Warehouse.open(site.database, { readOnly: true });
+  try {
+    return await warehouse.rows<T>(sql);
+  } finally {
+    warehouse.close();
+  }
+}
 
 /** What the public site leaves out: the transfer-level pages and sources. */
 const plan = planAudience("public");
@@ -146,16 +156,9 @@ describe("gp2gp reports build", () => {
     expect(tables).toBeGreaterThan(evidencePages.length);
     // The error codes page opens on the latest final month at the 14-day cutoff (its dropdowns' defaults): the
     // month's most frequent code is in the HTML with its count.
-    const [top] = await (async () => {
-      const warehouse = await Warehouse.open(site.database, { readOnly: true });
-      try {
-        return await warehouse.rows<{ label: string; transfers: number }>(
-          "select coalesce(short_name, 'Unknown error code') as label, transfer_count as transfers from gp2gp_marts.error_code_summary where request_month = date '2026-08-01' and cutoff_days = 14 order by transfer_count desc, error_code limit 1",
-        );
-      } finally {
-        warehouse.close();
-      }
-    })();
+    const [top] = await martRows<{ label: string; transfers: number }>(
+      "select coalesce(short_name, 'Unknown error code') as label, transfer_count as transfers from gp2gp_marts.error_code_summary where request_month = date '2026-08-01' and cutoff_days = 14 order by transfer_count desc, error_code limit 1",
+    );
     const codes = fs.readFileSync(path.join(site.siteDir, "operations", "error-codes", "index.html"), "utf8").replace(/<!--[^]*?-->/g, "");
     expect(codes).toContain("August 2026");
     expect(codes).toMatch(new RegExp(`>${top!.label}\\s*</td>[^]*?>${top!.transfers.toLocaleString("en-GB")}\\s*</td>`));
@@ -163,16 +166,9 @@ describe("gp2gp reports build", () => {
 
   it("generates the organisation pages as static HTML with their figures, one shared stylesheet and script", async () => {
     expect(site.orgPages).toBeGreaterThan(SITE_DATA.practices / 2);
-    const [practice] = await (async () => {
-      const warehouse = await Warehouse.open(site.database, { readOnly: true });
-      try {
-        return await warehouse.rows<{ ods: string; requested: number }>(
-          "select practice_ods_code as ods, requested_count as requested from gp2gp_marts.practice_metrics_monthly where is_final and metric_month = date '2026-08-01' order by 1 limit 1",
-        );
-      } finally {
-        warehouse.close();
-      }
-    })();
+    const [practice] = await martRows<{ ods: string; requested: number }>(
+      "select practice_ods_code as ods, requested_count as requested from gp2gp_marts.practice_metrics_monthly where is_final and metric_month = date '2026-08-01' order by 1 limit 1",
+    );
     const html = fs.readFileSync(path.join(site.siteDir, "practices", practice!.ods, "index.html"), "utf8");
     expect(html).toContain("August 2026, the latest final month");
     expect(html).toMatch(new RegExp(`data-headline="requested"><dt[^>]*>[^<]*</dt><dd class="gp2gp-headline-value">${practice!.requested}</dd>`));
