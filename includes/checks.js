@@ -100,7 +100,11 @@ function scopedAssertions(checked, config) {
 function conversationsOfLatestRun(ref, model, alias) {
     return increments.step(ref, model).writtenInLatestRun(alias);
 }
-/** SQL: the condition keeping the rows of `checked` that its latest run wrote. */
+/**
+ * SQL: the condition keeping the rows of `checked` that its latest run wrote. The scope's column belongs to every
+ * unique key checked (the conversation, the request day or month), so every copy of a repeated key the run wrote is
+ * in scope.
+ */
 function writtenInLatestRun(checked, ctx) {
     const step = increments.step((name) => ctx.ref(name), checked.model);
     const scope = checked.scope;

@@ -25,8 +25,7 @@ export interface TableChecks {
 /**
  * Which rows of an incremental model its latest run wrote: those of the conversations it refreshed (a table carrying
  * conversation_number), or those from the first request day (`since: "day"`) or month (`since: "month"`) it computed
- * again, on `column` (a DATE, or a TIMESTAMP with `timestamp`). The scope's column belongs to every unique key checked
- * (the conversation, the request day or month), so every copy of a repeated key the run wrote is in scope.
+ * again, on `column` (a DATE, or a TIMESTAMP with `timestamp`).
  */
 export type CheckScope =
   | { readonly conversations: true }
@@ -107,7 +106,11 @@ export function conversationsOfLatestRun(ref: increments.Ref, model: string, ali
   return increments.step(ref, model).writtenInLatestRun(alias);
 }
 
-/** SQL: the condition keeping the rows of `checked` that its latest run wrote. */
+/**
+ * SQL: the condition keeping the rows of `checked` that its latest run wrote. The scope's column belongs to every
+ * unique key checked (the conversation, the request day or month), so every copy of a repeated key the run wrote is
+ * in scope.
+ */
 function writtenInLatestRun(checked: CheckedModel, ctx: AssertionContext): string {
   const step = increments.step((name) => ctx.ref(name), checked.model);
   const scope = checked.scope;
