@@ -143,8 +143,11 @@ const JOURNEY_SCOPE_KINDS: Record<JourneyScope, string> = { practice: ORGANISATI
 
 /** The key of a scope's stages in OrgData.journeys. */
 export function journeyKey(scope: JourneyScope, ods = ENGLAND_ID): string {
-  return `${JOURNEY_SCOPE_KINDS[scope]}|${scope === "england" ? ENGLAND_ID : ods}`;
+  return scopeKey(JOURNEY_SCOPE_KINDS[scope], scope === "england" ? ENGLAND_ID : ods);
 }
+
+/** A row's scope (scope_kind, scope_id) as one key. */
+const scopeKey = (kind: string, id: string) => `${kind}|${id}`;
 
 /** Everything the organisation pages show, grouped by organisation; each list is newest month first. */
 export interface OrgData {
@@ -266,7 +269,7 @@ export async function loadOrgData(dataDir: string): Promise<OrgData> {
       sending: groupBy(sending, (row) => row.sending_practice_ods_code),
       reasons: groupBy(reasons, (row) => row.practice_ods_code),
       errorCodes: groupBy(errorCodes, (row) => row.practice_ods_code),
-      journeys: groupBy(journeys, (row) => `${row.scope_kind}|${row.scope_id}`),
+      journeys: groupBy(journeys, (row) => scopeKey(row.scope_kind, row.scope_id)),
     };
   } finally {
     connection.closeSync();
