@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.parseSpineTime = exports.variable = exports.setVariable = exports.starExcept = exports.dateArray = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.parseSpineTime = exports.variable = exports.setVariable = exports.starExcept = exports.dateArray = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.identifier = exports.regexpFullMatch = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
 exports.helpersFor = helpersFor;
 /**
  * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
@@ -38,6 +38,12 @@ const bigquery = {
     },
     regexpExtract: (expr, pattern) => `regexp_extract(${expr}, ${bigquery.regexLiteral(pattern)})`,
     regexpContains: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(pattern)})`,
+    regexpFullMatch: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(`^(?:${pattern})$`)})`,
+    identifier: (name) => {
+        if (/[`\\\n]/.test(name))
+            throw new Error(`identifier: a BigQuery identifier may not contain a backtick, backslash or line break: ${name}`);
+        return `\`${name}\``;
+    },
     epochMicros: (ts) => `unix_micros(${ts})`,
     timestampDiffMicros: (later, earlier) => `timestamp_diff(${later}, ${earlier}, microsecond)`,
     timestampAdd: (ts, amount, part) => `timestamp_add(${ts}, interval ${amount} ${part.toLowerCase()})`,
@@ -86,6 +92,8 @@ const duckdb = {
     regexLiteral: (pattern) => `'${pattern.replace(/'/g, "''")}'`,
     regexpExtract: (expr, pattern) => `(case when regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)}) then regexp_extract(${expr}, ${duckdb.regexLiteral(pattern)}, 1) end)`,
     regexpContains: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)})`,
+    regexpFullMatch: (expr, pattern) => `regexp_full_match(${expr}, ${duckdb.regexLiteral(pattern)})`,
+    identifier: (name) => `"${name.replace(/"/g, '""')}"`,
     epochMicros: (ts) => `epoch_us(${ts})`,
     timestampDiffMicros: (later, earlier) => `(epoch_us(${later}) - epoch_us(${earlier}))`,
     timestampAdd: (ts, amount, part) => `(${ts} + to_microseconds(cast((${amount}) as bigint) * ${MICROS[part]}))`,
@@ -133,4 +141,4 @@ function helpersFor(engine) {
 }
 /** The helpers for the engine this compile targets (the `engine` var). */
 exports.sql = helpersFor(config_1.vars.engine);
-exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.dateArray = exports.sql.dateArray, exports.starExcept = exports.sql.starExcept, exports.setVariable = exports.sql.setVariable, exports.variable = exports.sql.variable, exports.parseSpineTime = exports.sql.parseSpineTime;
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.regexpFullMatch = exports.sql.regexpFullMatch, exports.identifier = exports.sql.identifier, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.dateArray = exports.sql.dateArray, exports.starExcept = exports.sql.starExcept, exports.setVariable = exports.sql.setVariable, exports.variable = exports.sql.variable, exports.parseSpineTime = exports.sql.parseSpineTime;

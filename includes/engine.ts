@@ -28,6 +28,10 @@ export interface SqlHelpers {
   regexpExtract(expr: string, pattern: string): string;
   /** TRUE when `pattern` matches anywhere in `expr` (not a full match). */
   regexpContains(expr: string, pattern: string): string;
+  /** TRUE when `pattern` matches the whole of `expr`. */
+  regexpFullMatch(expr: string, pattern: string): string;
+  /** A quoted identifier (a column, table or dataset name), as the engine quotes it. */
+  identifier(name: string): string;
   /** Microseconds since the Unix epoch of a TIMESTAMP. */
   epochMicros(ts: string): string;
   /** later − earlier in microseconds, as an exact integer (not a count of boundaries). */
@@ -124,6 +128,11 @@ const bigquery: SqlHelpers = {
   },
   regexpExtract: (expr, pattern) => `regexp_extract(${expr}, ${bigquery.regexLiteral(pattern)})`,
   regexpContains: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(pattern)})`,
+  regexpFullMatch: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(`^(?:${pattern})$`)})`,
+  identifier: (name) => {
+    if (/[`\\\n]/.test(name)) throw new Error(`identifier: a BigQuery identifier may not contain a backtick, backslash or line break: ${name}`);
+    return `\`${name}\``;
+  },
   epochMicros: (ts) => `unix_micros(${ts})`,
   timestampDiffMicros: (later, earlier) => `timestamp_diff(${later}, ${earlier}, microsecond)`,
   timestampAdd: (ts, amount, part) => `timestamp_add(${ts}, interval ${amount} ${part.toLowerCase()})`,
@@ -176,6 +185,8 @@ const duckdb: SqlHelpers = {
   regexpExtract: (expr, pattern) =>
     `(case when regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)}) then regexp_extract(${expr}, ${duckdb.regexLiteral(pattern)}, 1) end)`,
   regexpContains: (expr, pattern) => `regexp_matches(${expr}, ${duckdb.regexLiteral(pattern)})`,
+  regexpFullMatch: (expr, pattern) => `regexp_full_match(${expr}, ${duckdb.regexLiteral(pattern)})`,
+  identifier: (name) => `"${name.replace(/"/g, '""')}"`,
   epochMicros: (ts) => `epoch_us(${ts})`,
   timestampDiffMicros: (later, earlier) => `(epoch_us(${later}) - epoch_us(${earlier}))`,
   timestampAdd: (ts, amount, part) => `(${ts} + to_microseconds(cast((${amount}) as bigint) * ${MICROS[part]}))`,
@@ -236,6 +247,8 @@ export const {
   regexLiteral,
   regexpExtract,
   regexpContains,
+  regexpFullMatch,
+  identifier,
   epochMicros,
   timestampDiffMicros,
   timestampAdd,

@@ -128,6 +128,8 @@ describe("ZetaSQL analyzer (BigQuery mode)", () => {
       stringLiteral: h.stringLiteral("it's a \\ back\nslash"),
       regexpExtract: h.regexpExtract("file_name", "(\\d+)"),
       regexpContains: h.regexpContains("file_name", "^gp2gp"),
+      regexpFullMatch: h.regexpFullMatch("file_name", "[0-9]{12,13}|NONE"),
+      identifier: h.identifier("file_name"),
       epochMicros: h.epochMicros("loaded_at"),
       timestampDiffMicros: h.timestampDiffMicros("loaded_at", "loaded_at"),
       timestampAdd: h.timestampAdd("loaded_at", "load_id", "MINUTE"),

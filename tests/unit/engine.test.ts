@@ -55,6 +55,20 @@ describe("engine helpers", () => {
     expect(await value(duck.regexpContains("'abc'", "^b"))).toBe(false);
   });
 
+  it("regexpFullMatch matches the whole string only, alternatives included", async () => {
+    expect(bq.regexpFullMatch("x", "[0-9]{12,13}")).toBe("regexp_contains(x, r'^(?:[0-9]{12,13})$')");
+    expect(await value(duck.regexpFullMatch("'123456789012'", "[0-9]{12,13}"))).toBe(true);
+    expect(await value(duck.regexpFullMatch("'x123456789012'", "[0-9]{12,13}"))).toBe(false);
+    expect(await value(duck.regexpFullMatch("'ab'", "a|ab"))).toBe(true);
+  });
+
+  it("identifier quotes a name as the engine does", async () => {
+    expect(bq.identifier("message_time")).toBe("`message_time`");
+    expect(() => bq.identifier("a`b")).toThrow(/backtick/);
+    expect(duck.identifier('odd "name"')).toBe('"odd ""name"""');
+    expect(await warehouse.scalar(`select 1 as ${duck.identifier('odd "name"')}`)).toBe(1);
+  });
+
   it("timestampDiffMicros is an exact difference, not a count of boundaries", async () => {
     expect(bq.timestampDiffMicros("a", "b")).toBe("timestamp_diff(a, b, microsecond)");
     expect(await value(duck.timestampDiffMicros(ts("2024-01-01 00:00:01.5"), ts("2024-01-01 00:00:00.75")))).toBe(750000);

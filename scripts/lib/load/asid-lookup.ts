@@ -5,7 +5,7 @@
 import type { Warehouse } from "../duckdb";
 import { ASID_FORMAT, ASID_PATTERN, describeFile, firstOfMonth, summarise, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables, type RawDatasetOption } from "./raw-tables";
+import { appendReferenceRows, ensureRawTables, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
 import { exactHeader, readReferenceCsv, type ColumnSpec } from "./reference-csv";
 
 const ASID_LOOKUP_COLUMNS: readonly ColumnSpec[] = [
@@ -26,27 +26,32 @@ export function parseMonth(month: string): string {
   return firstOfMonth(Number(match[1]), monthNumber);
 }
 
+/** Reads and checks the ASID lookup for `month` ('YYYY-MM'): its rows and its rejected rows. */
+export async function prepareAsidLookup(filePath: string, month: string): Promise<ReferenceLoad> {
+  const referenceMonth = parseMonth(month);
+  const file = await describeFile(filePath);
+  const lookup = await readReferenceCsv(file, ASID_LOOKUP_COLUMNS, "an ASID lookup");
+  return {
+    kind: "asid_lookup",
+    file,
+    referenceMonth,
+    tables: ["asid_lookup"],
+    rows: (loadId) =>
+      new Map([["asid_lookup", lookup.rows.map((r) => ({ ...r.values, reference_month: referenceMonth, source_file: file.name, source_row: r.row, load_id: loadId }))]]),
+    total: lookup.total,
+    rejected: lookup.rejected,
+    rejections: lookup.rejections,
+  };
+}
+
 /**
  * Loads the ASID lookup for `month` ('YYYY-MM'). ASIDs and ODS codes are kept as text with their leading zeros.
  * Rows with an empty or whitespace-only ASID or NACS, or an ASID that is not 12 or 13 digits, are rejected: counted
  * in load_log and reported in the summary.
  */
 export async function loadAsidLookup(warehouse: Warehouse, filePath: string, month: string, { raw }: RawDatasetOption): Promise<LoadSummary> {
-  const referenceMonth = parseMonth(month);
+  parseMonth(month);
   await ensureRawTables(warehouse, raw);
-  const file = await describeFile(filePath);
-  const lookup = await readReferenceCsv(file, ASID_LOOKUP_COLUMNS, "an ASID lookup");
-  const result = await loadFile(warehouse, {
-    raw,
-    kind: "asid_lookup",
-    file,
-    referenceMonth,
-    tables: ["asid_lookup"],
-    async write(loadId) {
-      const rows = lookup.rows.map((r) => ({ ...r.values, reference_month: referenceMonth, source_file: file.name, source_row: r.row, load_id: loadId }));
-      const loaded = await appendRows(warehouse, raw, "asid_lookup", rows);
-      return { rows: lookup.total, loaded, rejected: lookup.rejected, rejections: lookup.rejections };
-    },
-  });
-  return summarise([result]);
+  const load = await prepareAsidLookup(filePath, month);
+  return summarise([await loadFile(warehouse, { raw, ...load, write: (loadId) => appendReferenceRows(warehouse, raw, load, loadId) })]);
 }

@@ -10,7 +10,7 @@
 import type { Warehouse } from "../duckdb";
 import { describeFile, LoadError, summarise, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables, type RawDatasetOption } from "./raw-tables";
+import { appendReferenceRows, ensureRawTables, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
 import { readReferenceCsv, type ColumnSpec } from "./reference-csv";
 
 function geographyColumn(column: string, onsPattern: RegExp, key = false): ColumnSpec {
@@ -26,36 +26,39 @@ const GEOGRAPHY_COLUMNS: readonly ColumnSpec[] = [
   geographyColumn("region_name", /^NHSER\d{2}NM$/),
 ];
 
+/** Reads and checks one geography lookup; refuses one with more than one row for a SICBL. */
+export async function prepareGeography(filePath: string): Promise<ReferenceLoad> {
+  const file = await describeFile(filePath);
+  const lookup = await readReferenceCsv(file, GEOGRAPHY_COLUMNS, "a SICBL → ICB → region lookup");
+  const rowsBySicbl = new Map<string, number[]>();
+  for (const r of lookup.rows) {
+    const code = r.values.sicbl_ods_code!;
+    rowsBySicbl.set(code, [...(rowsBySicbl.get(code) ?? []), r.row]);
+  }
+  const duplicates = [...rowsBySicbl].filter(([, rows]) => rows.length > 1);
+  if (duplicates.length > 0) {
+    const listed = duplicates.slice(0, 10).map(([code, rows]) => `${code} in rows ${rows.join(", ")}`);
+    throw new LoadError(filePath, `has more than one row for a SICBL: ${listed.join("; ")}${duplicates.length > 10 ? ` (and ${duplicates.length - 10} more)` : ""}`);
+  }
+  return {
+    kind: "geography",
+    file,
+    referenceMonth: null,
+    tables: ["geography"],
+    rows: (loadId) => new Map([["geography", lookup.rows.map((r) => ({ ...r.values, source_file: file.name, source_row: r.row, load_id: loadId }))]]),
+    total: lookup.total,
+    rejected: lookup.rejected,
+    rejections: lookup.rejections,
+  };
+}
+
 /** Loads geography lookups in order; the last one loaded is the current geography. */
 export async function loadGeography(warehouse: Warehouse, paths: readonly string[], { raw }: RawDatasetOption): Promise<LoadSummary> {
   await ensureRawTables(warehouse, raw);
   const results = [];
   for (const filePath of paths) {
-    const file = await describeFile(filePath);
-    const lookup = await readReferenceCsv(file, GEOGRAPHY_COLUMNS, "a SICBL → ICB → region lookup");
-    const rowsBySicbl = new Map<string, number[]>();
-    for (const r of lookup.rows) {
-      const code = r.values.sicbl_ods_code!;
-      rowsBySicbl.set(code, [...(rowsBySicbl.get(code) ?? []), r.row]);
-    }
-    const duplicates = [...rowsBySicbl].filter(([, rows]) => rows.length > 1);
-    if (duplicates.length > 0) {
-      const listed = duplicates.slice(0, 10).map(([code, rows]) => `${code} in rows ${rows.join(", ")}`);
-      throw new LoadError(filePath, `has more than one row for a SICBL: ${listed.join("; ")}${duplicates.length > 10 ? ` (and ${duplicates.length - 10} more)` : ""}`);
-    }
-    results.push(
-      await loadFile(warehouse, {
-        raw,
-        kind: "geography",
-        file,
-        tables: ["geography"],
-        async write(loadId) {
-          const rows = lookup.rows.map((r) => ({ ...r.values, source_file: file.name, source_row: r.row, load_id: loadId }));
-          const loaded = await appendRows(warehouse, raw, "geography", rows);
-          return { rows: lookup.total, loaded, rejected: lookup.rejected, rejections: lookup.rejections };
-        },
-      }),
-    );
+    const load = await prepareGeography(filePath);
+    results.push(await loadFile(warehouse, { raw, ...load, write: (loadId) => appendReferenceRows(warehouse, raw, load, loadId) }));
   }
   return summarise(results);
 }

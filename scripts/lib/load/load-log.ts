@@ -3,7 +3,7 @@
  * is skipped; a changed one replaces that load's rows; each file loads in one transaction, so a failure leaves the
  * warehouse as it was.
  */
-import { helpersFor } from "../../../includes/engine";
+import { helpersFor, type SqlHelpers } from "../../../includes/engine";
 import type { Warehouse } from "../duckdb";
 import { elapsedSeconds, type FileInfo, type FileLoadResult, type SourceKind } from "./common";
 import { rawName } from "./raw-tables";
@@ -85,6 +85,39 @@ export interface LoadRequest {
   write(loadId: number): Promise<WrittenCounts>;
 }
 
+/** The values of a load_log row; the counts are numbers or, for a load that counts its rows in SQL, expressions. */
+export interface LoadLogValues {
+  readonly loadId: number;
+  readonly kind: SourceKind;
+  readonly file: FileInfo;
+  readonly rows: number | string;
+  readonly loaded: number | string;
+  readonly rejected: number | string;
+  /** 'YYYY-MM-DD' or null. */
+  readonly referenceMonth: string | null;
+  /** UTC, 'YYYY-MM-DD HH:MM:SS.sss'. */
+  readonly loadedAt: string;
+}
+
+/** The statement that records a load in load_log (`loadLog`: the table as the engine names it). */
+export function loadLogInsert(h: SqlHelpers, loadLog: string, v: LoadLogValues): string {
+  const s = h.stringLiteral;
+  return `insert into ${loadLog}
+         (load_id, source_kind, file_name, file_path, size_bytes, sha256, row_count, loaded_count, rejected_count, reference_month, loaded_at, replaced_by_load_id)
+       values (${v.loadId}, ${s(v.kind)}, ${s(v.file.name)}, ${s(v.file.absolutePath)}, ${v.file.sizeBytes}, ${s(v.file.sha256)}, ${v.rows}, ${v.loaded},
+               ${v.rejected}, ${v.referenceMonth ? `date ${s(v.referenceMonth)}` : "null"}, timestamp ${s(v.loadedAt)}, null)`;
+}
+
+/** The statement that removes a replaced load's rows from one of its tables. */
+export function deleteLoad(table: string, loadId: number): string {
+  return `delete from ${table} where load_id = ${loadId}`;
+}
+
+/** The statement that marks the loads a new load replaces. */
+export function markReplaced(loadLog: string, previous: readonly number[], loadId: number): string {
+  return `update ${loadLog} set replaced_by_load_id = ${loadId} where load_id in (${previous.join(", ")})`;
+}
+
 /** Loads one file under the skip/replace rules and records it in load_log. */
 export async function loadFile(warehouse: Warehouse, request: LoadRequest): Promise<FileLoadResult> {
   const startedAt = process.hrtime.bigint();
@@ -99,24 +132,16 @@ export async function loadFile(warehouse: Warehouse, request: LoadRequest): Prom
   const { loadId, counts } = await warehouse.transaction(async () => {
     const loadId = (await warehouse.scalar<number>(`select coalesce(max(load_id), 0) + 1 from ${rawName(raw, "load_log")}`)) ?? 1;
     for (const old of previous) {
-      for (const table of request.tables) await warehouse.run(`delete from ${rawName(raw, table)} where load_id = ${old.load_id}`);
+      for (const table of request.tables) await warehouse.run(deleteLoad(rawName(raw, table), old.load_id));
     }
     const counts = await request.write(loadId);
     if (counts.rows !== counts.loaded + counts.rejected) {
       throw new Error(`${file.displayPath}: ${counts.rows} rows read but ${counts.loaded} loaded and ${counts.rejected} rejected`);
     }
-    const s = duckdb.stringLiteral;
     const loadedAt = new Date().toISOString().replace("T", " ").replace("Z", "");
-    await warehouse.run(
-      `insert into ${rawName(raw, "load_log")}
-         (load_id, source_kind, file_name, file_path, size_bytes, sha256, row_count, loaded_count, rejected_count, reference_month, loaded_at, replaced_by_load_id)
-       values (${loadId}, ${s(kind)}, ${s(file.name)}, ${s(file.absolutePath)}, ${file.sizeBytes}, ${s(file.sha256)}, ${counts.rows}, ${counts.loaded},
-               ${counts.rejected}, ${referenceMonth ? `date ${s(referenceMonth)}` : "null"}, timestamp ${s(loadedAt)}, null)`,
-    );
+    await warehouse.run(loadLogInsert(duckdb, rawName(raw, "load_log"), { loadId, kind, file, referenceMonth, loadedAt, ...counts }));
     if (previous.length > 0) {
-      await warehouse.run(
-        `update ${rawName(raw, "load_log")} set replaced_by_load_id = ${loadId} where load_id in (${previous.map((p) => p.load_id).join(", ")})`,
-      );
+      await warehouse.run(markReplaced(rawName(raw, "load_log"), previous.map((p) => p.load_id), loadId));
     }
     return { loadId, counts };
   });

@@ -7,7 +7,7 @@ import type { Warehouse } from "../duckdb";
 import { describeFile, firstOfMonth, LoadError, summarise, type LoadSummary } from "./common";
 import { openInput } from "./csv";
 import { loadFile } from "./load-log";
-import { appendRows, ensureRawTables, type CellValue, type RawDatasetOption } from "./raw-tables";
+import { appendReferenceRows, ensureRawTables, type CellValue, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
 
 // Values are kept exactly as in the file; blank ones are refused.
 const nonBlank = (what: string) => z.string().refine((value) => value.trim() !== "", `must be a non-empty ${what}`);
@@ -62,38 +62,44 @@ export async function readOrganisationMetadata(filePath: string, displayPath = f
   return result.data;
 }
 
+/** Reads and checks one metadata file: its rows for the three tables. */
+export async function prepareOds(filePath: string): Promise<ReferenceLoad> {
+  const file = await describeFile(filePath);
+  const metadata = await readOrganisationMetadata(file.absolutePath, filePath);
+  const referenceMonth = firstOfMonth(metadata.year, metadata.month);
+  const asids = metadata.practices.flatMap((p, i) => p.asids.map((asid) => ({ ods_code: p.ods_code, asid, position: i + 1 })));
+  const members = metadata.sicbls.flatMap((s, i) =>
+    s.practices.map((practice) => ({ sicbl_ods_code: s.ods_code, sicbl_name: s.name, practice_ods_code: practice, position: i + 1 })),
+  );
+  // row_count in load_log: the rows written to the three tables.
+  const total = metadata.practices.length + asids.length + members.length;
+  return {
+    kind: "ods",
+    file,
+    referenceMonth,
+    tables: ["ods_practices", "ods_practice_asids", "ods_sicbl_practices"],
+    rows(loadId) {
+      // source_row numbers each table's rows in file order; position is the entry's place in its JSON list.
+      const provenance = (row: number): Record<string, CellValue> => ({ reference_month: referenceMonth, source_file: file.name, source_row: row, load_id: loadId });
+      return new Map<string, Record<string, CellValue>[]>([
+        ["ods_practices", metadata.practices.map((p, i) => ({ ...provenance(i + 1), ods_code: p.ods_code, name: p.name, position: i + 1 }))],
+        ["ods_practice_asids", asids.map((row, i) => ({ ...provenance(i + 1), ...row }))],
+        ["ods_sicbl_practices", members.map((row, i) => ({ ...provenance(i + 1), ...row }))],
+      ]);
+    },
+    total,
+    rejected: 0,
+    rejections: [],
+  };
+}
+
 /** Loads organisationMetadata.json files, one transaction each. */
 export async function loadOds(warehouse: Warehouse, paths: readonly string[], { raw }: RawDatasetOption): Promise<LoadSummary> {
   await ensureRawTables(warehouse, raw);
   const results = [];
   for (const filePath of paths) {
-    const file = await describeFile(filePath);
-    const metadata = await readOrganisationMetadata(file.absolutePath, filePath);
-    const referenceMonth = firstOfMonth(metadata.year, metadata.month);
-    results.push(
-      await loadFile(warehouse, {
-        raw,
-        kind: "ods",
-        file,
-        referenceMonth,
-        tables: ["ods_practices", "ods_practice_asids", "ods_sicbl_practices"],
-        async write(loadId) {
-          // source_row numbers each table's rows in file order; position is the entry's place in its JSON list.
-          const provenance = (row: number): Record<string, CellValue> => ({ reference_month: referenceMonth, source_file: file.name, source_row: row, load_id: loadId });
-          const practices = metadata.practices.map((p, i) => ({ ...provenance(i + 1), ods_code: p.ods_code, name: p.name, position: i + 1 }));
-          const asids = metadata.practices.flatMap((p, i) => p.asids.map((asid) => ({ ods_code: p.ods_code, asid, position: i + 1 })));
-          const members = metadata.sicbls.flatMap((s, i) =>
-            s.practices.map((practice) => ({ sicbl_ods_code: s.ods_code, sicbl_name: s.name, practice_ods_code: practice, position: i + 1 })),
-          );
-          await appendRows(warehouse, raw, "ods_practices", practices);
-          await appendRows(warehouse, raw, "ods_practice_asids", asids.map((row, i) => ({ ...provenance(i + 1), ...row })));
-          await appendRows(warehouse, raw, "ods_sicbl_practices", members.map((row, i) => ({ ...provenance(i + 1), ...row })));
-          // row_count in load_log: the rows written to the three tables.
-          const rows = practices.length + asids.length + members.length;
-          return { rows, loaded: rows, rejected: 0, rejections: [] };
-        },
-      }),
-    );
+    const load = await prepareOds(filePath);
+    results.push(await loadFile(warehouse, { raw, ...load, write: (loadId) => appendReferenceRows(warehouse, raw, load, loadId) }));
   }
   return summarise(results);
 }

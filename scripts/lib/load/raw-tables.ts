@@ -5,6 +5,7 @@
 import { helpersFor } from "../../../includes/engine";
 import { RAW_TABLES, rawTable } from "../../../includes/raw_schemas";
 import { quoteIdent, type Warehouse } from "../duckdb";
+import type { FileInfo, SourceKind } from "./common";
 
 const duckdb = helpersFor("duckdb");
 
@@ -69,4 +70,37 @@ export async function appendRows(warehouse: Warehouse, raw: string, table: strin
     appender.closeSync();
   }
   return count;
+}
+
+/**
+ * A reference file read and checked (its rows validated in Node, the rejected ones counted and described), ready to
+ * be written by either engine's loader: its rows for each raw table, given the load id they are written under.
+ */
+export interface ReferenceLoad {
+  readonly kind: Exclude<SourceKind, "spine">;
+  readonly file: FileInfo;
+  /** 'YYYY-MM-DD', first day of the month, for monthly reference data; null for geography. */
+  readonly referenceMonth: string | null;
+  /** The raw tables the kind writes, in order; a replaced load's rows are cleared from each. */
+  readonly tables: readonly string[];
+  /** Each table's rows (keyed by column name; a missing key is NULL) under `loadId`. */
+  rows(loadId: number): ReadonlyMap<string, readonly Readonly<Record<string, CellValue>>[]>;
+  /** Data rows read, rows rejected, and the first rejection messages. */
+  readonly total: number;
+  readonly rejected: number;
+  readonly rejections: readonly string[];
+}
+
+/** The rows a reference load writes to all its tables. */
+export function referenceRowCount(rows: ReturnType<ReferenceLoad["rows"]>): number {
+  let count = 0;
+  for (const tableRows of rows.values()) count += tableRows.length;
+  return count;
+}
+
+/** Writes a reference load's rows to the DuckDB warehouse in the current transaction. */
+export async function appendReferenceRows(warehouse: Warehouse, raw: string, load: ReferenceLoad, loadId: number) {
+  let loaded = 0;
+  for (const [table, rows] of load.rows(loadId)) loaded += await appendRows(warehouse, raw, table, rows);
+  return { rows: load.total, loaded, rejected: load.rejected, rejections: load.rejections };
 }

@@ -32,12 +32,15 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import { helpersFor } from "../../../includes/engine";
 import { SPINE_COLUMNS } from "../../../includes/raw_schemas";
-import { quoteIdent, type Warehouse } from "../duckdb";
-import { ASID_DIGITS, ASID_FORMAT, describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
+import type { Warehouse } from "../duckdb";
+import { describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
 import { CsvRecordScanner, MAX_RECORD_BYTES, UNCLOSED_QUOTE, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
 import { loadFile, type WrittenCounts } from "./load-log";
 import { ensureRawTables, rawName, type RawDatasetOption } from "./raw-tables";
+import { currentSpineLoadsQuery, neighbourLoadIds, SPINE_DAY_PATTERN, spineInserts, type SpineFileContext } from "./spine-sql";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
+
+export { EARLIEST_MESSAGE_DAY } from "./spine-sql";
 
 const duckdb = helpersFor("duckdb");
 
@@ -49,12 +52,6 @@ const NORMALISED_LINE_BYTES = 4 * MAX_RECORD_BYTES;
 
 /** Names a directory's Spine exports must match to be picked up. */
 const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
-/** A Spine export's name starts with its UTC day. */
-const SPINE_DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})/;
-
-/** No GP2GP message is older: an earlier time is a broken clock or a placeholder such as 1900-01-01. */
-export const EARLIEST_MESSAGE_DAY = "2010-01-01";
-const DAY_MS = 86_400_000;
 
 export interface SpineProgress {
   readonly file: string;
@@ -70,13 +67,9 @@ export interface LoadSpineOptions extends RawDatasetOption {
   readonly timeToleranceDays?: number;
 }
 
-/** What the row checks of one file need to know beyond its header. */
-interface FileContext {
-  /** The raw dataset loaded into. */
+/** What the row checks of one file need to know beyond its header, and the raw dataset loaded into. */
+interface FileContext extends SpineFileContext {
   readonly raw: string;
-  /** The file's UTC day, 'YYYY-MM-DD'. */
-  readonly day: string;
-  readonly toleranceDays: number;
 }
 
 
@@ -179,7 +172,7 @@ async function writeDirectly(warehouse: Warehouse, file: FileInfo, header: strin
   const source = `(select row_number() over () as source_row, cast(null as varchar) as fault, cast(null as varchar) as raw_line, *
     from read_csv(${duckdb.stringLiteral(file.absolutePath)}, header = true, auto_detect = false, columns = {${columns}},
       delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES}))`;
-  const sql = spineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
+  const sql = duckdbSpineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
   const [lines, loaded] = await Promise.all([
     plainLines(file, onProgress),
     warehouse.connection.run(sql.valid(source)).then(
@@ -196,7 +189,7 @@ async function writeNormalised(warehouse: Warehouse, file: FileInfo, header: str
   const columnTypes = ["'source_row': 'bigint'", "'fault': 'varchar'", "'raw_line': 'varchar'", ...header.map((_, i) => `'c${i + 1}': 'varchar'`)];
   const source = `read_csv(${duckdb.stringLiteral(normalisedPath)}, header = false, auto_detect = false, columns = {${columnTypes.join(", ")}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', max_line_size = ${NORMALISED_LINE_BYTES}, buffer_size = ${8 * NORMALISED_LINE_BYTES})`;
-  const sql = spineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
+  const sql = duckdbSpineInserts(file, header, context, await neighbourLoads(warehouse, context, loadId), loadId);
   // The warehouse does not preserve insertion order (scripts/lib/duckdb.ts): source_row carries the row's place.
   const inserted = await warehouse.connection.run(sql.valid(source));
   return finishRows(warehouse, file, context, sql, source, rows, inserted.rowsChanged, loadId);
@@ -369,165 +362,16 @@ async function normalise(file: FileInfo, header: string[], outputPath: string, o
   return dataRows;
 }
 
-interface SpineCheck {
-  readonly header: string;
-  /**
-   * SQL that is true when the row is unusable, given the column's value (a non-null VARCHAR expression) and, for
-   * `_time`, the time it parses to (`parsed_time`, NULL when it does not parse).
-   */
-  fails(value: string): string;
-  /** SQL text of the reason. */
-  reason(value: string): string;
-}
-
-/** `"value"` for a reason, shortened so that one bad cell cannot flood a message. */
-function quotedSql(value: string): string {
-  return `'"' || (case when length(${value}) > 80 then left(${value}, 80) || '…' else ${value} end) || '"'`;
-}
-
-/** An identifier that must hold something other than whitespace. */
-function blankCheck(header: string): SpineCheck {
-  return {
-    header,
-    // trim with the whitespace characters listed is cheaper than a regular expression on every row.
-    fails: (v) => `trim(${v}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''`,
-    reason: (v) => `case when ${v} = '' then ${duckdb.stringLiteral(`${header} is empty`)} else ${duckdb.stringLiteral(`${header} is only whitespace`)} end`,
-  };
-}
-
-/** An ASID column: empty or NotProvided when Spine did not log one, otherwise an ASID. */
-function asidCheck(header: string): SpineCheck {
-  return {
-    header,
-    fails: (v) => `not (${v} in ('', 'NotProvided') or regexp_full_match(${v}, ${duckdb.stringLiteral(ASID_DIGITS)}))`,
-    reason: (v) => `${duckdb.stringLiteral(`${header} `)} || ${quotedSql(v)} || ${duckdb.stringLiteral(` is not ${ASID_FORMAT}, empty or NotProvided`)}`,
-  };
-}
-
-/** `timestamp '…'` of an instant given in milliseconds. */
-function timestampSql(ms: number): string {
-  return `timestamp '${new Date(ms).toISOString().replace("T", " ").replace("Z", "")}'`;
-}
-
-function daysText(days: number): string {
-  return `${days} day${days === 1 ? "" : "s"}`;
-}
-
-/** The row checks of a file in the order they are reported (a row gets the reason of the first one it fails). */
-function spineChecks(context: FileContext): SpineCheck[] {
-  const dayStart = Date.parse(`${context.day}T00:00:00Z`);
-  const tolerance = context.toleranceDays * DAY_MS;
-  const from = timestampSql(dayStart - tolerance);
-  const until = timestampSql(dayStart + DAY_MS + tolerance);
-  return [
-    { header: "_time", fails: (v) => `${v} = ''`, reason: () => duckdb.stringLiteral("_time is empty") },
-    {
-      header: "_time",
-      fails: () => `parsed_time is null`,
-      reason: (v) => `'_time ' || ${quotedSql(v)} || ' is not a valid Spine time (e.g. 2019-07-01T09:10:00.334+0000 or 2019-07-01 10:10:00.334 BST)'`,
-    },
-    {
-      header: "_time",
-      fails: () => `parsed_time < timestamp '${EARLIEST_MESSAGE_DAY} 00:00:00'`,
-      reason: (v) => `'_time ' || ${quotedSql(v)} || ${duckdb.stringLiteral(` is before ${EARLIEST_MESSAGE_DAY}, earlier than any GP2GP message`)}`,
-    },
-    {
-      header: "_time",
-      fails: () => `(parsed_time < ${from} or parsed_time >= ${until})`,
-      reason: (v) =>
-        `'_time ' || ${quotedSql(v)} || ${duckdb.stringLiteral(` is more than ${daysText(context.toleranceDays)} outside the file's day, ${context.day} (the time tolerance)`)}`,
-    },
-    blankCheck("conversationID"),
-    blankCheck("GUID"),
-    blankCheck("interactionID"),
-    asidCheck("messageSender"),
-    asidCheck("messageRecipient"),
-    {
-      header: "jdiEvent",
-      // At most 18 digits, so that every accepted code fits an INT64 downstream.
-      fails: (v) => `not (${v} in ('', 'NONE') or regexp_full_match(${v}, '[0-9]{1,18}'))`,
-      reason: (v) => `'jdiEvent ' || ${quotedSql(v)} || ' is not NONE, empty or an integer'`,
-    },
-  ];
-}
-
-/** A loaded row with the same identity: the row is rejected as a duplicate. */
-const DUPLICATE_KEY = ["conversation_id", "guid", "interaction_id", "message_time"] as const;
-
-/**
- * The current Spine loads whose rows could repeat this file's: a row that passes the time checks lies within the
- * tolerance of its file's day, so a row already loaded with the same time comes from a file at most 1 + 2 × tolerance
- * days away. The file's own earlier load, which this load replaces, has had its rows deleted already.
- */
+/** The loads whose rows this file's rows may repeat (neighbourLoadIds). */
 async function neighbourLoads(warehouse: Warehouse, context: FileContext, loadId: number): Promise<number[]> {
-  const reach = (1 + 2 * context.toleranceDays) * DAY_MS;
-  const day = Date.parse(`${context.day}T00:00:00Z`);
-  const loads = await warehouse.rows<{ load_id: number; file_name: string }>(
-    `select load_id, file_name from ${rawName(context.raw, "load_log")} where source_kind = 'spine' and replaced_by_load_id is null and load_id <> ${loadId}`,
-  );
-  return loads
-    .filter((load) => {
-      const match = SPINE_DAY_PATTERN.exec(load.file_name);
-      const other = match ? Date.parse(`${match[0]}T00:00:00Z`) : Number.NaN;
-      return Number.isNaN(other) || Math.abs(other - day) <= reach;
-    })
-    .map((load) => load.load_id);
+  const loads = await warehouse.rows<{ load_id: number; file_name: string }>(currentSpineLoadsQuery(duckdb, rawName(context.raw, "load_log"), loadId));
+  return neighbourLoadIds(loads, context);
 }
 
-/**
- * Step 2's statements for the rows of `source` (source_row, fault, raw_line, c1 … cN): the rows that pass the checks
- * into the raw table, the others with the reason into the rejected table.
- */
-function spineInserts(
-  file: FileInfo,
-  header: string[],
-  context: FileContext,
-  neighbours: readonly number[],
-  loadId: number,
-): { valid(source: string): string; rejected(source: string): string } {
-  const columnOf = (spineHeader: string) => SPINE_COLUMNS.find((c) => c.header === spineHeader)!.name;
-  // Empty cells read as NULL; in the export they are empty strings. Absent optional columns stay NULL, and so do
-  // the fields of a row that could not be split.
-  const fields = SPINE_COLUMNS.map((c) => {
-    const index = header.indexOf(c.header);
-    const value = index < 0 ? "cast(null as varchar)" : `case when fault is null then coalesce(c${index + 1}, '') end`;
-    return `${value} as ${quoteIdent(c.name)}`;
-  });
-  const checks = spineChecks(context);
-  const duplicate = {
-    fails: "duplicate_row is not null",
-    reason: `'the row repeats row ' || duplicate_row || ' of ' || duplicate_file || ', loaded already (same conversationID, GUID, interactionID and _time)'`,
-  };
-  const whens = (pick: (check: SpineCheck) => string) => checks.map((check) => `when ${check.fails(columnOf(check.header))} then ${pick(check)}`).join(" ");
-  const reason = `case when fault is not null then fault ${whens((check) => check.reason(columnOf(check.header)))} when ${duplicate.fails} then ${duplicate.reason} end`;
-  const field = `case when fault is not null then null ${whens((check) => duckdb.stringLiteral(check.header))} end`;
-  const spineColumns = SPINE_COLUMNS.map((c) => quoteIdent(c.name)).join(", ");
-  const provenance = `${duckdb.stringLiteral(file.name)}, source_row, ${loadId}`;
-  // The time is parsed once per row, for every time check.
-  const typed = (source: string) =>
-    `(select *, ${duckdb.parseSpineTime(quoteIdent(columnOf("_time")))} as parsed_time from (select source_row, fault, raw_line, ${fields.join(", ")} from ${source}))`;
-  const key = DUPLICATE_KEY.map(quoteIdent).join(", ");
-  const loaded =
-    neighbours.length === 0
-      ? undefined
-      : `(select distinct on (${key}) ${key}, source_file as duplicate_file, source_row as duplicate_row
-          from ${rawName(context.raw, "spine_messages")} where load_id in (${neighbours.join(", ")}) order by ${key}, load_id, source_row)`;
-  const mapped = (source: string) =>
-    loaded === undefined
-      ? `(select *, cast(null as varchar) as duplicate_file, cast(null as bigint) as duplicate_row from ${typed(source)})`
-      : `(select n.*, d.duplicate_file, d.duplicate_row from ${typed(source)} as n left join ${loaded} as d
-          using (${key}))`;
-  // Only the rows missing from the raw table are rejects, so the (costly) checks run again on those alone.
-  const missing = (source: string) => `(select * from ${source} as n where not exists (
-    select 1 from ${rawName(context.raw, "spine_messages")} as m where m.load_id = ${loadId} and m.source_row = n.source_row))`;
-  return {
-    valid: (source) =>
-      `insert into ${rawName(context.raw, "spine_messages")} (${spineColumns}, source_file, source_row, load_id)
-       select ${spineColumns}, ${provenance} from ${mapped(source)} where (${reason}) is null`,
-    rejected: (source) =>
-      `insert into ${rawName(context.raw, "spine_messages_rejected")} (${spineColumns}, reason, field, raw_line, source_file, source_row, load_id)
-       select ${spineColumns}, ${reason}, ${field}, raw_line, ${provenance} from ${mapped(missing(source))}`,
-  };
+/** spineInserts for the DuckDB warehouse. */
+function duckdbSpineInserts(file: FileInfo, header: string[], context: FileContext, neighbours: readonly number[], loadId: number) {
+  const tables = { spineMessages: rawName(context.raw, "spine_messages"), rejected: rawName(context.raw, "spine_messages_rejected") };
+  return spineInserts(duckdb, tables, file.name, header, context, neighbours, loadId);
 }
 
 /** After the valid rows: the rejects (when rows are missing from the raw table), and the first reasons to report. */
@@ -535,7 +379,7 @@ async function finishRows(
   warehouse: Warehouse,
   file: FileInfo,
   context: FileContext,
-  sql: ReturnType<typeof spineInserts>,
+  sql: ReturnType<typeof duckdbSpineInserts>,
   source: string,
   rows: number,
   loaded: number,
