@@ -11,7 +11,12 @@ import { DEFAULT_LOCK_WAIT_SECONDS, describeLockWait, LockWait, resolveDatabaseP
 export const engineSchema = z.enum(["duckdb", "bigquery"]);
 
 export function addEngineOptions(command: Command): Command {
-  return addVarsOption(command.addOption(new Option("--engine <engine>", "warehouse engine").choices(["duckdb", "bigquery"]).env("GP2GP_ENGINE").default("duckdb")));
+  return addVarsOption(addEngineOption(command));
+}
+
+/** `--engine duckdb|bigquery` (env GP2GP_ENGINE, default duckdb) alone, for commands that add `--vars` themselves. */
+export function addEngineOption(command: Command): Command {
+  return command.addOption(new Option("--engine <engine>", "warehouse engine").choices(["duckdb", "bigquery"]).env("GP2GP_ENGINE").default("duckdb"));
 }
 
 /** `--vars`, for the commands that compile the graph or read the datasets it names (e.g. marts_dataset). */

@@ -59,6 +59,11 @@ export function workflowSettingsDefaultProject(projectDir: string = PROJECT_DIR)
   return workflowSettings(projectDir).defaultProject ?? undefined;
 }
 
+/** The `defaultLocation:` of workflow_settings.yaml: where the datasets are and BigQuery jobs run. */
+export function workflowSettingsDefaultLocation(projectDir: string = PROJECT_DIR): string | undefined {
+  return workflowSettings(projectDir).defaultLocation ?? undefined;
+}
+
 function workflowSettings(projectDir: string): z.infer<typeof workflowSettingsSchema> {
   const file = path.join(projectDir, "workflow_settings.yaml");
   const settings = workflowSettingsSchema.safeParse(parseYaml(fs.readFileSync(file, "utf8")));
@@ -71,6 +76,7 @@ function workflowSettings(projectDir: string): z.infer<typeof workflowSettingsSc
 
 const workflowSettingsSchema = z.object({
   defaultProject: z.string().trim().min(1, { error: "defaultProject must name a Google Cloud project" }).nullish(),
+  defaultLocation: z.string().trim().min(1, { error: "defaultLocation must name a BigQuery location" }).nullish(),
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: "vars must map each name to a single value" }).nullish(),
 });
 

@@ -206,6 +206,14 @@ describe("a BigQuery command without credentials", () => {
     expect(code).toBe(1);
   });
 
+  it("gp2gp load spine --engine bigquery exits 1 with the one message, before any file is read or network call", async () => {
+    // The file does not exist: the credentials are checked first.
+    const { code, stderr } = await gp2gpWithoutCredentials(["load", "spine", "--engine", "bigquery", "/nonexistent/2024-03-04_spine_messages.csv"]);
+    expect(stderr).not.toMatch(/ENOTFOUND|MetadataLookupWarning|network used|does not exist/);
+    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^gp2gp: No Google credentials for BigQuery: set GOOGLE_APPLICATION_CREDENTIALS=\/path\/key\.json \(or GP2GP_BIGQUERY_KEY_FILE\).*`gcloud auth application-default login`.*GP2GP_BIGQUERY_PROJECT/)]);
+    expect(code).toBe(1);
+  });
+
   it("gp2gp reports build --source bigquery (gcloud-cli) exits 1 with the one message, before anything is extracted", async () => {
     const { code, stderr } = await gp2gpWithoutCredentials(["reports", "build", "--source", "bigquery"], {
       EVIDENCE_SOURCE__gp2gp__authenticator: "gcloud-cli",

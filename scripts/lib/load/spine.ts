@@ -126,7 +126,7 @@ export async function listSpineFiles(inputs: readonly string[]): Promise<string[
 }
 
 /** Checks a header and returns it; refuses a file that lacks a required Spine column. */
-function spineHeader(displayPath: string, header: string[]): string[] {
+export function spineHeader(displayPath: string, header: string[]): string[] {
   const missing = SPINE_COLUMNS.filter((c) => c.required && !header.includes(c.header)).map((c) => c.header);
   if (missing.length > 0) {
     throw new LoadError(displayPath, `is not a Spine message export: its header lacks ${missing.join(", ")} (header: ${describeHeader(header)})`);
@@ -298,7 +298,7 @@ function csvQuote(value: string): string {
 }
 
 /** Writes the normalised CSV of step 1 and returns the number of data rows. */
-async function normalise(file: FileInfo, header: string[], outputPath: string, onProgress?: (p: SpineProgress) => void): Promise<number> {
+export async function normalise(file: FileInfo, header: string[], outputPath: string, onProgress?: (p: SpineProgress) => void): Promise<number> {
   const width = header.length;
   const emptyFields = ",".repeat(width);
   const out = new OutputFile(outputPath);

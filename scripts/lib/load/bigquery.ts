@@ -1,0 +1,539 @@
+/**
+ * `gp2gp load spine|ods|asid-lookup|geography --engine bigquery`: files into the raw dataset on BigQuery, with the
+ * rules of the DuckDB loader: the same row checks and reasons, rejected Spine rows kept in spine_messages_rejected,
+ * one load_log row per file with its SHA-256, a file identical to the current load skipped, a changed one (or a second
+ * file for a Spine day) replacing it, each file in one transaction.
+ *
+ * A Spine export: Node normalises it exactly as the DuckDB loader's step 1 does (spine.ts: row numbers, faults, the
+ * text of rows that cannot be split, the checksum), a load job puts that normalised CSV into a staging table of the
+ * raw dataset (source_row INT64, every other column STRING), and one multi-statement transaction runs the validation
+ * SQL the DuckDB loader runs (spine-sql.ts, built from the BigQuery helpers) into spine_messages and
+ * spine_messages_rejected and writes the load_log row. A reference file is read and checked in Node as for DuckDB
+ * (ReferenceLoad); a load job puts its rows (newline-delimited JSON, so that an empty value stays apart from NULL)
+ * into a staging table typed as the raw table, and the transaction copies them and writes load_log. Staging tables
+ * are created with an expiry of a day and dropped after the load, so a load killed part-way leaves nothing behind
+ * for long and nothing half-written: the transaction commits whole or not at all.
+ *
+ * Every statement is BigQuery Standard SQL built here or in spine-sql.ts/load-log.ts; tests run them through the
+ * ZetaSQL analyzer. The client is injected (BigQueryLoadClient), so the loader is unit-tested without a network.
+ *
+ * Files are read from the local file system: a `gs://` URI is refused, because the rows are numbered and checked as
+ * the file is read (copy it first, e.g. `gcloud storage cp gs://bucket/2024-03-01_spine_messages.csv.gz .`).
+ *
+ * Load ids come from max(load_id) + 1 read before the transaction: run one loader at a time per raw dataset (as
+ * `gp2gp daily` does); the ASSERT in the transaction refuses a second load_log row with the same id.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { helpersFor, type SqlType } from "../../../includes/engine";
+import { RAW_TABLES, rawTable } from "../../../includes/raw_schemas";
+import { createBigQueryClient } from "../bigquery-credentials";
+import { workflowSettingsDefaultLocation, workflowSettingsDefaultProject } from "../project-context";
+import { BigQueryExecutor, DEFAULT_LOCATION, type QueryJobConfig } from "../runner/bigquery";
+import { createSchemaStatement, tableReference } from "../runner/bigquery-sql";
+import { describeFile, elapsedSeconds, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type FileLoadResult, type LoadSummary, type SourceKind } from "./common";
+import { peekHeader } from "./csv";
+import { deleteLoad, identityKey, loadLogInsert, markReplaced } from "./load-log";
+import type { CellValue, ReferenceLoad } from "./raw-tables";
+import { prepareAsidLookup } from "./asid-lookup";
+import { prepareGeography } from "./geography";
+import { prepareOds } from "./ods";
+import { listSpineFiles, normalise, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
+import { currentSpineLoadsQuery, neighbourLoadIds, spineInserts, type SpineFileContext } from "./spine-sql";
+import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
+
+const bq = helpersFor("bigquery");
+
+/** How long a staging table lives if the load that made it dies before dropping it. */
+const STAGING_EXPIRY_HOURS = 24;
+/** Every staging table's name starts with this. */
+export const STAGING_PREFIX = "_gp2gp_staging_";
+
+/** A table by its parts, as a load job names its destination. */
+export interface TableId {
+  readonly projectId: string;
+  readonly datasetId: string;
+  readonly tableId: string;
+}
+
+/** A column of a load job's schema. */
+export interface LoadField {
+  readonly name: string;
+  readonly type: "STRING" | "INT64" | "DATE" | "TIMESTAMP";
+  readonly mode: "NULLABLE";
+}
+
+/** The load-job configuration (the `configuration.load` of a BigQuery job) the loader uses. */
+export interface LoadJobConfig {
+  readonly sourceFormat: "CSV" | "NEWLINE_DELIMITED_JSON";
+  readonly schema: { readonly fields: readonly LoadField[] };
+  readonly createDisposition: "CREATE_NEVER";
+  readonly writeDisposition: "WRITE_APPEND";
+  /** Any bad record fails the job: Node has already accounted for every row. */
+  readonly maxBadRecords: 0;
+  readonly ignoreUnknownValues: false;
+  readonly location: string;
+  readonly labels: Readonly<Record<string, string>>;
+  // CSV only:
+  readonly skipLeadingRows?: 0;
+  readonly fieldDelimiter?: ",";
+  readonly quote?: '"';
+  readonly encoding?: "UTF-8";
+  readonly allowQuotedNewlines?: true;
+  readonly allowJaggedRows?: false;
+  readonly preserveAsciiControlCharacters?: true;
+}
+
+/** What the loader needs of BigQuery; `bigQueryLoadClient` adapts the real client, tests inject a fake. */
+export interface BigQueryLoadClient {
+  /** Runs a load job of a local file into an existing table, to completion; rejects with the job's error. */
+  load(destination: TableId, file: string, config: LoadJobConfig): Promise<void>;
+  /** Runs a query job (one statement or a script) to completion; the rows of its (last) query, plain values. */
+  query(config: QueryJobConfig): Promise<Record<string, unknown>[]>;
+}
+
+/** Where the loader writes: the raw dataset of a project, the location its jobs run in. */
+export interface BigQueryLoadTarget {
+  readonly client: BigQueryLoadClient;
+  /** The project of the raw dataset (the client's own project is where the jobs run and are billed). */
+  readonly projectId: string;
+  readonly location: string;
+  /** The raw dataset, e.g. gp2gp_raw. */
+  readonly raw: string;
+}
+
+/** Labels on every job of the loader (BigQuery's label rules: lower case, digits, _ and -). */
+export const LOAD_JOB_LABELS = { app: "gp2gp", gp2gp_action: "load" } as const;
+
+/** `project.raw.table`, quoted for BigQuery. */
+export function rawTableName(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, table: string): string {
+  return tableReference({ database: target.projectId, schema: target.raw, name: table });
+}
+
+/** The dataset and every raw table that does not exist yet (CREATE … IF NOT EXISTS: DDL cannot run in a transaction). */
+export function rawTablesStatements(target: Pick<BigQueryLoadTarget, "projectId" | "raw" | "location">): string[] {
+  return [
+    createSchemaStatement(target.projectId, target.raw, target.location),
+    ...RAW_TABLES.map(
+      (table) =>
+        `create table if not exists ${rawTableName(target, table.name)} (${table.columns.map((c) => `${c.name} ${bq.type(c.type)} options(description=${bq.stringLiteral(c.description)})`).join(", ")}) options(description=${bq.stringLiteral(table.description)})`,
+    ),
+  ];
+}
+
+/** The columns of the raw tables as they exist: compared with RAW_TABLES before anything is loaded. */
+export function rawColumnsQuery(target: Pick<BigQueryLoadTarget, "projectId" | "raw">): string {
+  return `select table_name, column_name, data_type from ${bq.identifier(`${target.projectId}.${target.raw}.INFORMATION_SCHEMA.COLUMNS`)}
+    where table_name in (${RAW_TABLES.map((t) => bq.stringLiteral(t.name)).join(", ")}) order by table_name, ordinal_position`;
+}
+
+/** Creates the raw dataset and tables when missing; refuses a raw table whose columns differ from RAW_TABLES. */
+export async function ensureBigQueryRawTables(target: BigQueryLoadTarget): Promise<void> {
+  for (const statement of rawTablesStatements(target)) await run(target, statement);
+  const rows = (await run(target, rawColumnsQuery(target))) as { table_name: string; column_name: string; data_type: string }[];
+  for (const table of RAW_TABLES) {
+    const found = rows.filter((r) => r.table_name === table.name).map((r) => `${r.column_name} ${r.data_type}`).join(", ");
+    const expected = table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
+    if (found !== expected) {
+      throw new Error(`${target.projectId}.${target.raw}.${table.name} has columns (${found}), expected (${expected}); recreate it with the schema of includes/raw_schemas.ts`);
+    }
+  }
+}
+
+function queryConfig(target: BigQueryLoadTarget, query: string): QueryJobConfig {
+  return { query, location: target.location, useLegacySql: false, labels: { ...LOAD_JOB_LABELS } };
+}
+
+async function run(target: BigQueryLoadTarget, query: string): Promise<Record<string, unknown>[]> {
+  return target.client.query(queryConfig(target, query));
+}
+
+interface CurrentLoad {
+  readonly load_id: number;
+  readonly file_name: string;
+  readonly sha256: string;
+  readonly reference_month: string | null;
+}
+
+/** The current (not replaced) loads of a kind, oldest first; the caller keeps those of the file's identity. */
+export function currentLoadsQuery(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, kind: SourceKind): string {
+  return `select load_id, file_name, sha256, cast(reference_month as string) as reference_month from ${rawTableName(target, "load_log")}
+    where source_kind = ${bq.stringLiteral(kind)} and replaced_by_load_id is null order by load_id`;
+}
+
+export function nextLoadIdQuery(target: Pick<BigQueryLoadTarget, "projectId" | "raw">): string {
+  return `select coalesce(max(load_id), 0) + 1 as load_id from ${rawTableName(target, "load_log")}`;
+}
+
+/** What one file's transaction writes. */
+export interface FileLoadPlan {
+  readonly kind: SourceKind;
+  readonly file: FileInfo;
+  readonly referenceMonth: string | null;
+  readonly loadId: number;
+  /** The current loads of the file's identity, which this load replaces. */
+  readonly previous: readonly number[];
+  /** The raw tables of the kind, cleared of the replaced loads' rows. */
+  readonly tables: readonly string[];
+  /** The statements that write the file's rows under loadId. */
+  readonly writes: readonly string[];
+  /** Data rows read. */
+  readonly rows: number;
+  /** The tables whose rows under loadId are the rows loaded (counted in SQL for load_log). */
+  readonly loadedTables: readonly string[];
+  /** The rejected rows: a number known to Node, or the table they were written to (counted in SQL). */
+  readonly rejected: number | { readonly table: string };
+  /** UTC, 'YYYY-MM-DD HH:MM:SS.sss'. */
+  readonly loadedAt: string;
+}
+
+/**
+ * The statements of one file's transaction, in order: clear the replaced loads' rows, write the rows, record the
+ * load in load_log (counting what was written), check that every row read was loaded or rejected, mark the replaced
+ * loads. Run as one script: a failing statement rolls the whole transaction back.
+ */
+export function fileLoadStatements(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, plan: FileLoadPlan): string[] {
+  const loadLog = rawTableName(target, "load_log");
+  const count = (table: string) => `(select count(*) from ${rawTableName(target, table)} where load_id = ${plan.loadId})`;
+  const loaded = plan.loadedTables.length === 0 ? "0" : plan.loadedTables.map(count).join(" + ");
+  const rejected = typeof plan.rejected === "number" ? plan.rejected : count(plan.rejected.table);
+  const what = `${plan.file.name}: `;
+  return [
+    "begin transaction",
+    ...plan.previous.flatMap((old) => plan.tables.map((table) => deleteLoad(rawTableName(target, table), old))),
+    ...plan.writes,
+    `assert not exists (select 1 from ${loadLog} where load_id = ${plan.loadId}) as ${bq.stringLiteral(`${what}load ${plan.loadId} was recorded by another load meanwhile: run one load at a time`)}`,
+    loadLogInsert(bq, loadLog, {
+      loadId: plan.loadId,
+      kind: plan.kind,
+      file: plan.file,
+      rows: plan.rows,
+      loaded,
+      rejected,
+      referenceMonth: plan.referenceMonth,
+      loadedAt: plan.loadedAt,
+    }),
+    `assert (select row_count = loaded_count + rejected_count from ${loadLog} where load_id = ${plan.loadId}) as ${bq.stringLiteral(`${what}the rows read are not the rows loaded and rejected`)}`,
+    ...(plan.previous.length > 0 ? [markReplaced(loadLog, plan.previous, plan.loadId)] : []),
+    "commit transaction",
+  ];
+}
+
+/** Statements joined into one script. */
+export function script(statements: readonly string[]): string {
+  return `${statements.join(";\n")};`;
+}
+
+/** The load_log row of a load and its first rejected Spine rows, read after the commit. */
+function loadCountsQuery(target: BigQueryLoadTarget, loadId: number): string {
+  return `select row_count, loaded_count, rejected_count from ${rawTableName(target, "load_log")} where load_id = ${loadId}`;
+}
+
+export function firstRejectsQuery(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, loadId: number): string {
+  return `select source_row, reason from ${rawTableName(target, "spine_messages_rejected")} where load_id = ${loadId} order by source_row limit ${REJECTIONS_REPORTED}`;
+}
+
+/** A staging table of the raw dataset, created empty with an expiry, for one file's rows. */
+export function stagingTable(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, loadId: number, what: string): TableId {
+  return { projectId: target.projectId, datasetId: target.raw, tableId: `${STAGING_PREFIX}${what}_${loadId}_${randomBytes(4).toString("hex")}` };
+}
+
+export function createStagingStatement(table: TableId, fields: readonly LoadField[]): string {
+  const name = tableReference({ database: table.projectId, schema: table.datasetId, name: table.tableId });
+  return `create table ${name} (${fields.map((f) => `${f.name} ${f.type}`).join(", ")})
+    options(expiration_timestamp = timestamp_add(current_timestamp(), interval ${STAGING_EXPIRY_HOURS} hour), description = 'gp2gp load: rows of one file on their way to the raw tables; dropped after the load')`;
+}
+
+export function dropStagingStatement(table: TableId): string {
+  return `drop table if exists ${tableReference({ database: table.projectId, schema: table.datasetId, name: table.tableId })}`;
+}
+
+/** The staging columns of a normalised Spine file: source_row, fault, raw_line, c1 … cN. */
+export function spineStagingFields(header: readonly string[]): LoadField[] {
+  const text = (name: string): LoadField => ({ name, type: "STRING", mode: "NULLABLE" });
+  return [{ name: "source_row", type: "INT64", mode: "NULLABLE" }, text("fault"), text("raw_line"), ...header.map((_, i) => text(`c${i + 1}`))];
+}
+
+/** The staging columns of a raw table's rows: the raw table's own. */
+export function referenceStagingFields(table: string): LoadField[] {
+  return rawTable(table).columns.map((c) => ({ name: c.name, type: loadType(c.type), mode: "NULLABLE" }));
+}
+
+function loadType(type: SqlType): LoadField["type"] {
+  if (type === "STRING" || type === "INT64" || type === "DATE" || type === "TIMESTAMP") return type;
+  throw new Error(`A raw column of type ${type} cannot be loaded`);
+}
+
+/** The load job of a normalised Spine file: the CSV the DuckDB loader reads, with nothing inferred. */
+export function spineLoadJobConfig(header: readonly string[], location: string): LoadJobConfig {
+  return {
+    sourceFormat: "CSV",
+    schema: { fields: spineStagingFields(header) },
+    createDisposition: "CREATE_NEVER",
+    writeDisposition: "WRITE_APPEND",
+    maxBadRecords: 0,
+    ignoreUnknownValues: false,
+    location,
+    labels: { ...LOAD_JOB_LABELS },
+    skipLeadingRows: 0,
+    fieldDelimiter: ",",
+    quote: '"',
+    encoding: "UTF-8",
+    // A rejected row's text (raw_line) may hold a carriage return inside its quotes.
+    allowQuotedNewlines: true,
+    allowJaggedRows: false,
+    preserveAsciiControlCharacters: true,
+  };
+}
+
+export function referenceLoadJobConfig(table: string, location: string): LoadJobConfig {
+  return {
+    sourceFormat: "NEWLINE_DELIMITED_JSON",
+    schema: { fields: referenceStagingFields(table) },
+    createDisposition: "CREATE_NEVER",
+    writeDisposition: "WRITE_APPEND",
+    maxBadRecords: 0,
+    ignoreUnknownValues: false,
+    location,
+    labels: { ...LOAD_JOB_LABELS },
+  };
+}
+
+/** Refuses a Cloud Storage URI (see the top of this file). */
+function requireLocal(input: string): void {
+  if (/^gs:\/\//i.test(input)) {
+    throw new LoadError(
+      input,
+      "is a Cloud Storage URI: the loader numbers and checks every row as it reads the file, so copy it to a local file first (gcloud storage cp <uri> .) and load that",
+    );
+  }
+}
+
+function nowUtc(): string {
+  return new Date().toISOString().replace("T", " ").replace("Z", "");
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One file under the skip/replace rules: skipped when identical to the current load of its identity, otherwise its
+ * staging tables are filled (`stage`), the transaction runs and the staging tables are dropped.
+ */
+async function loadOneFile(
+  target: BigQueryLoadTarget,
+  request: {
+    readonly kind: SourceKind;
+    readonly file: FileInfo;
+    readonly referenceMonth: string | null;
+    readonly tables: readonly string[];
+    /** Work done only when the file is not skipped, before the load id is taken (e.g. normalising the file). */
+    prepare?(): Promise<void>;
+    /** Creates and fills the staging tables; returns the plan's rows, writes and counts. */
+    stage(loadId: number, previous: readonly number[], staged: TableId[]): Promise<Pick<FileLoadPlan, "rows" | "writes" | "loadedTables" | "rejected">>;
+  },
+): Promise<FileLoadResult> {
+  const startedAt = process.hrtime.bigint();
+  const { kind, file, referenceMonth } = request;
+  const key = identityKey(kind, file.name, referenceMonth);
+  const current = (await run(target, currentLoadsQuery(target, kind))) as unknown as CurrentLoad[];
+  const previous = current.filter((row) => identityKey(kind, row.file_name, row.reference_month) === key);
+  const same = previous.length === 1 && previous[0].sha256 === file.sha256 ? previous[0] : undefined;
+  if (same) {
+    return { file: file.name, path: file.displayPath, status: "skipped", loadId: Number(same.load_id), rows: 0, loaded: 0, rejected: 0, seconds: elapsedSeconds(startedAt), rejections: [] };
+  }
+  await request.prepare?.();
+  const [{ load_id: next }] = await run(target, nextLoadIdQuery(target));
+  const loadId = Number(next);
+  const previousIds = previous.map((p) => Number(p.load_id));
+  const staged: TableId[] = [];
+  try {
+    const written = await request.stage(loadId, previousIds, staged);
+    const statements = fileLoadStatements(target, { kind, file, referenceMonth, loadId, previous: previousIds, tables: request.tables, loadedAt: nowUtc(), ...written });
+    await run(target, script(statements));
+  } catch (error) {
+    if (error instanceof LoadError) throw error;
+    throw new LoadError(file.displayPath, `could not be loaded into BigQuery (nothing of it was committed): ${errorMessage(error)}`);
+  } finally {
+    // A staging table the drop misses expires by itself.
+    for (const table of staged) await run(target, dropStagingStatement(table)).catch(() => undefined);
+  }
+  const [counts] = await run(target, loadCountsQuery(target, loadId));
+  const rejections =
+    kind === "spine" && Number(counts.rejected_count) > 0
+      ? (await run(target, firstRejectsQuery(target, loadId))).map((r) => rejectionMessage(file.name, Number(r.source_row), String(r.reason)))
+      : [];
+  return {
+    file: file.name,
+    path: file.displayPath,
+    status: previous.length > 0 ? "replaced" : "loaded",
+    loadId,
+    rows: Number(counts.row_count),
+    loaded: Number(counts.loaded_count),
+    rejected: Number(counts.rejected_count),
+    seconds: elapsedSeconds(startedAt),
+    rejections,
+  };
+}
+
+/** Creates a staging table and loads a local file into it. */
+async function stage(target: BigQueryLoadTarget, table: TableId, staged: TableId[], localFile: string, config: LoadJobConfig): Promise<string> {
+  await run(target, createStagingStatement(table, config.schema.fields));
+  staged.push(table);
+  await target.client.load(table, localFile, config);
+  return tableReference({ database: table.projectId, schema: table.datasetId, name: table.tableId });
+}
+
+/**
+ * Loads Spine exports (files, or folders of `YYYY-MM-DD_spine_messages.csv[.gz]`) into the raw dataset on BigQuery.
+ * Every file's header is checked before anything is loaded; each file then loads in its own transaction.
+ */
+export async function loadSpineIntoBigQuery(target: BigQueryLoadTarget, inputs: readonly string[], options: Omit<LoadSpineOptions, "raw"> = {}): Promise<LoadSummary> {
+  inputs.forEach(requireLocal);
+  const toleranceDays = timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS);
+  const files = await listSpineFiles(inputs);
+  const checked = [];
+  for (const file of files) checked.push({ file, day: spineFileDay(file), header: spineHeader(file, await peekHeader(file, file)) });
+  await ensureBigQueryRawTables(target);
+  const results = [];
+  for (const { file: displayPath, day, header } of checked) {
+    const context: SpineFileContext = { day, toleranceDays };
+    const file = await describeFile(displayPath);
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
+    const normalisedPath = path.join(workDir, "rows.csv");
+    let rows = 0;
+    try {
+      results.push(
+        await loadOneFile(target, {
+          kind: "spine",
+          file,
+          referenceMonth: null,
+          tables: ["spine_messages", "spine_messages_rejected"],
+          async prepare() {
+            rows = await normalise(file, header, normalisedPath, options.onProgress);
+          },
+          async stage(loadId, previous, staged) {
+            const source = await stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location));
+            const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
+            // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
+            const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
+            const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
+            const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
+            return { rows, writes: [sql.valid(source), sql.rejected(source)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
+          },
+        }),
+      );
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  return summarise(results);
+}
+
+/** Newline-delimited JSON of rows, with each of the table's columns (NULL for a missing key). */
+function jsonLines(table: string, rows: readonly Readonly<Record<string, CellValue>>[]): string {
+  const columns = rawTable(table).columns;
+  return rows.map((row) => `${JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, row[c.name] ?? null])))}\n`).join("");
+}
+
+/** Loads reference files read and checked by `prepare` (prepareOds, prepareAsidLookup, prepareGeography), in order. */
+export async function loadReferenceIntoBigQuery(target: BigQueryLoadTarget, loads: readonly (() => Promise<ReferenceLoad>)[]): Promise<LoadSummary> {
+  const prepared = [];
+  for (const prepare of loads) prepared.push(await prepare());
+  await ensureBigQueryRawTables(target);
+  const results = [];
+  for (const load of prepared) {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
+    try {
+      results.push(
+        await loadOneFile(target, {
+          kind: load.kind,
+          file: load.file,
+          referenceMonth: load.referenceMonth,
+          tables: load.tables,
+          async stage(loadId, _previous, staged) {
+            const writes: string[] = [];
+            for (const [table, rows] of load.rows(loadId)) {
+              if (rows.length === 0) continue;
+              const file = path.join(workDir, `${table}.json`);
+              fs.writeFileSync(file, jsonLines(table, rows));
+              const source = await stage(target, stagingTable(target, loadId, table), staged, file, referenceLoadJobConfig(table, target.location));
+              const columns = rawTable(table).columns.map((c) => c.name).join(", ");
+              writes.push(`insert into ${rawTableName(target, table)} (${columns}) select ${columns} from ${source}`);
+            }
+            return { rows: load.total, writes, loadedTables: load.tables, rejected: load.rejected };
+          },
+        }),
+      );
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  return summarise(results);
+}
+
+/** The @google-cloud/bigquery client as a BigQueryLoadClient. */
+export function bigQueryLoadClient(client: import("@google-cloud/bigquery").BigQuery): BigQueryLoadClient {
+  return {
+    async load(destination, file, config) {
+      const { location, ...load } = config;
+      const table = client.dataset(destination.datasetId, { projectId: destination.projectId, location }).table(destination.tableId);
+      // Table#load waits for the job and rejects with its error.
+      await table.load(file, { ...load, location } as never);
+    },
+    async query(config) {
+      const [rows] = await client.query(config as never);
+      return (rows as Record<string, unknown>[]).map((row) => plainRow(row));
+    },
+  };
+}
+
+/** A result row with the client's wrapper values (DATE, TIMESTAMP: `{ value }`) as plain text. */
+function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [key, value && typeof value === "object" && "value" in value ? (value as { value: unknown }).value : value]),
+  );
+}
+
+/**
+ * The raw dataset on BigQuery with a real client: the dataset's project is `defaultProject` of workflow_settings.yaml
+ * (where the graph's declarations read it), else the credentials' project; jobs run in GP2GP_BIGQUERY_PROJECT, else
+ * that project; the location is `defaultLocation`. Credentials are found as for `gp2gp run --engine bigquery`
+ * (../bigquery-credentials.ts): without them this throws BigQueryCredentialsError, naming what would supply them,
+ * before any client is made or any network call.
+ */
+export function bigQueryLoadTargetFromEnvironment(raw: string, env: NodeJS.ProcessEnv = process.env): BigQueryLoadTarget {
+  const defaultProject = workflowSettingsDefaultProject();
+  const credentials = BigQueryExecutor.credentials(env, defaultProject);
+  const location = workflowSettingsDefaultLocation() ?? DEFAULT_LOCATION;
+  return { client: bigQueryLoadClient(createBigQueryClient(credentials, location)), projectId: defaultProject ?? credentials.projectId, location, raw };
+}
+
+/** One `gp2gp load … --engine bigquery` command. */
+export type BigQueryLoadRequest =
+  | ({ readonly kind: "spine"; readonly paths: readonly string[] } & Omit<LoadSpineOptions, "raw">)
+  | { readonly kind: "ods" | "geography"; readonly paths: readonly string[] }
+  | { readonly kind: "asid-lookup"; readonly path: string; readonly month: string };
+
+/** Runs one load command against BigQuery (`target`: by default from the environment, see above). */
+export async function loadIntoBigQuery(raw: string, request: BigQueryLoadRequest, target: () => BigQueryLoadTarget = () => bigQueryLoadTargetFromEnvironment(raw)): Promise<LoadSummary> {
+  const resolved = target();
+  switch (request.kind) {
+    case "spine": {
+      const { kind: _, paths, ...options } = request;
+      return loadSpineIntoBigQuery(resolved, paths, options);
+    }
+    case "ods":
+      request.paths.forEach(requireLocal);
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareOds(p)));
+    case "geography":
+      request.paths.forEach(requireLocal);
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareGeography(p)));
+    case "asid-lookup":
+      requireLocal(request.path);
+      return loadReferenceIntoBigQuery(resolved, [() => prepareAsidLookup(request.path, request.month)]);
+  }
+}

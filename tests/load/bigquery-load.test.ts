@@ -1,0 +1,378 @@
+/**
+ * `gp2gp load … --engine bigquery` with an injected client: the load jobs (configuration, destination, the rows they
+ * carry), the statements in order, the skip/replace rules, rejects and load_log; a file refused before any job; and
+ * every statement the loader issues type-checked by the ZetaSQL analyzer in BigQuery mode against the raw tables.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RAW_TABLES } from "../../includes/raw_schemas";
+import { BigQueryCredentialsError } from "../../scripts/lib/bigquery-credentials";
+import {
+  bigQueryLoadTargetFromEnvironment,
+  loadIntoBigQuery,
+  loadReferenceIntoBigQuery,
+  loadSpineIntoBigQuery,
+  STAGING_PREFIX,
+  type BigQueryLoadClient,
+  type BigQueryLoadTarget,
+  type LoadJobConfig,
+  type TableId,
+} from "../../scripts/lib/load/bigquery";
+import { LoadError } from "../../scripts/lib/load/common";
+import { prepareAsidLookup } from "../../scripts/lib/load/asid-lookup";
+import { prepareOds } from "../../scripts/lib/load/ods";
+import type { QueryJobConfig } from "../../scripts/lib/runner/bigquery";
+import { rawCatalog, typeOf, ZetaSqlAnalyzer, type Catalog } from "../support/zetasql";
+import { helpersFor } from "../../includes/engine";
+import { spineInserts } from "../../scripts/lib/load/spine-sql";
+import { ACK, SPINE_HEADER, spineCsv, spineLine } from "./support";
+
+const PROJECT = "test-proj";
+const RAW = "gp2gp_raw";
+const DAY = "2024-03-04_spine_messages.csv";
+
+type LoadLogRow = {
+  load_id: number;
+  source_kind: string;
+  file_name: string;
+  sha256: string;
+  reference_month: string | null;
+  replaced_by_load_id: number | null;
+};
+
+/** A fake BigQuery: records every job and answers the loader's reads from a small state. */
+class FakeBigQuery implements BigQueryLoadClient {
+  readonly jobs: ({ kind: "query"; sql: string; config: QueryJobConfig } | { kind: "load"; destination: TableId; config: LoadJobConfig; content: string })[] = [];
+  loadLog: LoadLogRow[] = [];
+  /** What the transaction of the next load writes, as counted by load_log. */
+  counts = { row_count: 0, loaded_count: 0, rejected_count: 0 };
+  rejects: { source_row: number; reason: string }[] = [];
+  failScript?: string;
+  columns = RAW_TABLES.flatMap((t) => t.columns.map((c) => ({ table_name: t.name, column_name: c.name, data_type: c.type })));
+
+  async load(destination: TableId, file: string, config: LoadJobConfig): Promise<void> {
+    this.jobs.push({ kind: "load", destination, config, content: fs.readFileSync(file, "utf8") });
+  }
+
+  async query(config: QueryJobConfig): Promise<Record<string, unknown>[]> {
+    const sql = config.query;
+    this.jobs.push({ kind: "query", sql, config });
+    if (/INFORMATION_SCHEMA\.COLUMNS/.test(sql)) return this.columns;
+    if (/^select load_id, file_name, sha256/.test(sql)) {
+      const kind = /source_kind = '(\w+)'/.exec(sql)![1];
+      return this.loadLog.filter((l) => l.source_kind === kind && l.replaced_by_load_id === null);
+    }
+    if (/coalesce\(max\(load_id\), 0\) \+ 1/.test(sql)) return [{ load_id: Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 }];
+    if (/^select load_id, file_name from .* source_kind = 'spine'/.test(sql)) {
+      const except = Number(/load_id <> (\d+)/.exec(sql)![1]);
+      return this.loadLog.filter((l) => l.source_kind === "spine" && l.replaced_by_load_id === null && l.load_id !== except);
+    }
+    if (/^begin transaction/.test(sql)) {
+      if (this.failScript) throw new Error(this.failScript);
+      const insert = /values \((\d+), '(\w+)', '([^']+)', '[^']*', \d+, '(\w+)', \d+, [^]*?, (?:date '([\d-]+)'|null), timestamp/.exec(sql)!;
+      const loadId = Number(insert[1]);
+      const replaced = /set replaced_by_load_id = \d+ where load_id in \(([\d, ]+)\)/.exec(sql);
+      for (const id of replaced ? replaced[1].split(", ").map(Number) : []) this.loadLog.find((l) => l.load_id === id)!.replaced_by_load_id = loadId;
+      this.loadLog.push({ load_id: loadId, source_kind: insert[2], file_name: insert[3], sha256: insert[4], reference_month: insert[5] ?? null, replaced_by_load_id: null });
+      return [];
+    }
+    if (/^select row_count, loaded_count, rejected_count/.test(sql)) return [this.counts];
+    if (/^select source_row, reason/.test(sql)) return this.rejects;
+    return [];
+  }
+
+  queries(): string[] {
+    return this.jobs.flatMap((j) => (j.kind === "query" ? [j.sql] : []));
+  }
+
+  /** Each job in short: the first words of a query, or the load job's destination table kind. */
+  outline(): string[] {
+    return this.jobs.map((j) =>
+      j.kind === "load"
+        ? `load ${j.destination.tableId.replace(/_\d+_[0-9a-f]{8}$/, "")}`
+        : j.sql
+            .replace(/`[^`]+`/g, (name) => name.replace(/_\d+_[0-9a-f]{8}`$/, "`").replace(/^`test-proj\.gp2gp_raw\./, "`"))
+            .split("\n")[0]
+            .split(/\s+/)
+            .slice(0, 6)
+            .join(" "),
+    );
+  }
+
+  scripts(): string[] {
+    return this.queries().filter((q) => q.startsWith("begin transaction"));
+  }
+}
+
+let dir: string;
+let client: FakeBigQuery;
+let target: BigQueryLoadTarget;
+/** Every statement issued in this file, for the analyzer at the end. */
+const issued: { sql: string; staging: { table: TableId; fields: LoadJobConfig["schema"]["fields"] }[] }[] = [];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-bq-load-"));
+  client = new FakeBigQuery();
+  target = { client, projectId: PROJECT, location: "europe-west2", raw: RAW };
+});
+afterEach(() => {
+  const staging = client.jobs.flatMap((j) => (j.kind === "load" ? [{ table: j.destination, fields: j.config.schema.fields }] : []));
+  for (const sql of client.queries()) issued.push({ sql, staging });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, content: string): string {
+  const filePath = path.join(dir, name);
+  fs.mkdirSync(path.dirname(filePath), { recursive: true });
+  fs.writeFileSync(filePath, content);
+  return filePath;
+}
+
+const SETUP = [
+  "create schema if not exists `test-proj.gp2gp_raw`",
+  ...RAW_TABLES.map((t) => `create table if not exists \`${t.name}\``),
+  "select table_name, column_name, data_type from `INFORMATION_SCHEMA.COLUMNS`",
+];
+
+describe("loadSpineIntoBigQuery", () => {
+  it("loads the normalised file into a staging table, then validates it into the raw tables and load_log in one transaction", async () => {
+    const lines = [spineLine({}, 1), spineLine({ _time: "yesterday" }, 2), spineLine({ interactionID: ACK, jdiEvent: "x" }, 3), "a,b,c", spineLine({ GUID: '"with ""quote"""' }, 5)];
+    const spine = file(DAY, spineCsv(lines));
+    client.counts = { row_count: 5, loaded_count: 2, rejected_count: 3 };
+    client.rejects = [
+      { source_row: 2, reason: '_time "yesterday" is not a valid Spine time' },
+      { source_row: 3, reason: 'jdiEvent "x" is not NONE, empty or an integer' },
+    ];
+    const summary = await loadSpineIntoBigQuery(target, [spine]);
+
+    expect(client.outline()).toEqual([
+      ...SETUP,
+      "select load_id, file_name, sha256, cast(reference_month as",
+      "select coalesce(max(load_id), 0) + 1 as",
+      `create table \`${STAGING_PREFIX}spine\` (source_row INT64, fault`,
+      `load ${STAGING_PREFIX}spine`,
+      "select load_id, file_name from `load_log` where",
+      "begin transaction;",
+      `drop table if exists \`${STAGING_PREFIX}spine\``,
+      "select row_count, loaded_count, rejected_count from `load_log`",
+      "select source_row, reason from `spine_messages_rejected` where",
+    ]);
+    // The load job: the normalised CSV the DuckDB loader reads, into the staging table, with nothing inferred.
+    const load = client.jobs.find((j) => j.kind === "load")!;
+    if (load.kind !== "load") throw new Error("no load job");
+    expect(load.destination).toMatchObject({ projectId: PROJECT, datasetId: RAW, tableId: expect.stringMatching(new RegExp(`^${STAGING_PREFIX}spine_1_[0-9a-f]{8}$`)) });
+    expect(load.config).toMatchObject({
+      sourceFormat: "CSV",
+      createDisposition: "CREATE_NEVER",
+      writeDisposition: "WRITE_APPEND",
+      maxBadRecords: 0,
+      skipLeadingRows: 0,
+      quote: '"',
+      allowJaggedRows: false,
+      location: "europe-west2",
+      labels: { app: "gp2gp", gp2gp_action: "load" },
+    });
+    expect(load.config.schema.fields.map((f) => `${f.name} ${f.type}`)).toEqual(["source_row INT64", "fault STRING", "raw_line STRING", ...Array.from({ length: 10 }, (_, i) => `c${i + 1} STRING`)]);
+    const normalised = load.content.split("\n").filter(Boolean);
+    expect(normalised).toHaveLength(5);
+    expect(normalised[0]).toBe(`1,,,${lines[0]}`);
+    expect(normalised[3]).toMatch(/^4,"the row has 3 fields, expected 10 as in the header","a,b,c",{10}$/);
+    expect(normalised[4]).toMatch(/^5,,,"2024-03-04T10:00:05.123\+0000","CONV-5","with ""quote""",/);
+
+    // The transaction: the shared validation SQL (BigQuery spelling), load_log counted in SQL, checked, committed.
+    const [transaction] = client.scripts();
+    const statements = transaction.split(";\n").map((s) => s.trim().split(/\s+/).slice(0, 3).join(" "));
+    expect(statements).toEqual([
+      "begin transaction",
+      "insert into `test-proj.gp2gp_raw.spine_messages`",
+      "insert into `test-proj.gp2gp_raw.spine_messages_rejected`",
+      "assert not exists",
+      "insert into `test-proj.gp2gp_raw.load_log`",
+      "assert (select row_count",
+      "commit transaction;",
+    ]);
+    expect(transaction).toContain("regexp_contains(message_sender, r'^(?:[0-9]{12,13})$')");
+    expect(transaction).toContain("safe_cast(");
+    expect(transaction).toContain(`'${DAY}', source_row, 1`);
+    expect(transaction).toMatch(/values \(1, 'spine', '2024-03-04_spine_messages\.csv', '[^']+', \d+, '[0-9a-f]{64}', 5, \(select count\(\*\) from `test-proj\.gp2gp_raw\.spine_messages` where load_id = 1\),\s+\(select count\(\*\) from `test-proj\.gp2gp_raw\.spine_messages_rejected` where load_id = 1\), null, timestamp '/);
+    expect(transaction).toContain(`is more than 1 day outside the file\\'s day, 2024-03-04 (the time tolerance)`);
+    // No row of another day can be repeated when none is loaded: no duplicate join.
+    expect(transaction).not.toContain("qualify");
+
+    expect(summary.files).toEqual([
+      {
+        file: DAY,
+        path: spine,
+        status: "loaded",
+        loadId: 1,
+        rows: 5,
+        loaded: 2,
+        rejected: 3,
+        seconds: expect.any(Number),
+        rejections: [`${DAY} row 2: _time "yesterday" is not a valid Spine time`, `${DAY} row 3: jdiEvent "x" is not NONE, empty or an integer`],
+      },
+    ]);
+  });
+
+  it("skips a file identical to the current load of its day, and replaces the day's load with a changed file", async () => {
+    const first = file(DAY, spineCsv([spineLine({}, 1)]));
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    await loadSpineIntoBigQuery(target, [first]);
+    // A neighbouring day is loaded: its rows are candidates for duplicates.
+    await loadSpineIntoBigQuery(target, [file("2024-03-05_spine_messages.csv", spineCsv([spineLine({ _time: "2024-03-05T10:00:00.000+0000" }, 9)]))]);
+    client.jobs.length = 0;
+
+    const again = await loadSpineIntoBigQuery(target, [first]);
+    expect(again.files[0]).toMatchObject({ status: "skipped", loadId: 1, rows: 0 });
+    expect(client.jobs.filter((j) => j.kind === "load")).toHaveLength(0);
+    expect(client.scripts()).toHaveLength(0);
+
+    const changed = file(`other/${DAY}`, spineCsv([spineLine({}, 1), spineLine({}, 2)]));
+    client.counts = { row_count: 2, loaded_count: 2, rejected_count: 0 };
+    const replaced = await loadSpineIntoBigQuery(target, [changed]);
+    expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 3, rows: 2, loaded: 2 });
+    const [transaction] = client.scripts();
+    const statements = transaction.split(";\n").map((s) => s.trim().split("\n")[0]);
+    expect(statements.slice(0, 3)).toEqual([
+      "begin transaction",
+      "delete from `test-proj.gp2gp_raw.spine_messages` where load_id = 1",
+      "delete from `test-proj.gp2gp_raw.spine_messages_rejected` where load_id = 1",
+    ]);
+    expect(statements.at(-2)).toBe("update `test-proj.gp2gp_raw.load_log` set replaced_by_load_id = 3 where load_id in (1)");
+    // Duplicates are looked for in the neighbouring day's load, not in the load being replaced.
+    expect(transaction).toContain("where load_id in (2) qualify row_number() over (partition by `conversation_id`, `guid`, `interaction_id`, `message_time` order by load_id, source_row) = 1");
+    expect(transaction).toContain("'the row repeats row ' || cast(duplicate_row as STRING) || ' of '");
+    expect(client.loadLog.map((l) => [l.load_id, l.replaced_by_load_id])).toEqual([
+      [1, 3],
+      [2, null],
+      [3, null],
+    ]);
+  });
+
+  it("rolls back, names the file and drops the staging table when the transaction fails", async () => {
+    client.failScript = "Query error: Transaction aborted";
+    const spine = file(DAY, spineCsv([spineLine({}, 1)]));
+    const error = await loadSpineIntoBigQuery(target, [spine]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoadError);
+    expect((error as Error).message).toBe(`${spine} could not be loaded into BigQuery (nothing of it was committed): Query error: Transaction aborted`);
+    expect(client.outline().slice(-2)).toEqual(["begin transaction;", `drop table if exists \`${STAGING_PREFIX}spine\``]);
+  });
+
+  it("refuses a file that is not a Spine export, a badly named one, and a gs:// URI before any job", async () => {
+    const notSpine = file(DAY, "a,b\n1,2\n");
+    await expect(loadSpineIntoBigQuery(target, [notSpine])).rejects.toThrow(/is not a Spine message export: its header lacks _time/);
+    await expect(loadSpineIntoBigQuery(target, [file("march.csv", spineCsv([spineLine()]))])).rejects.toThrow(/is not named YYYY-MM-DD_spine_messages\.csv/);
+    await expect(loadSpineIntoBigQuery(target, [`gs://bucket/${DAY}`])).rejects.toThrow(/gs:\/\/bucket\/2024-03-04_spine_messages\.csv is a Cloud Storage URI: .*copy it to a local file first/);
+    expect(client.jobs).toEqual([]);
+  });
+
+  it("refuses a raw table whose columns differ from the schema, naming it", async () => {
+    client.columns = client.columns.filter((c) => !(c.table_name === "load_log" && c.column_name === "sha256"));
+    await expect(loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine()]))])).rejects.toThrow(/test-proj\.gp2gp_raw\.load_log has columns \(load_id INT64, .*\), expected/);
+    expect(client.jobs.some((j) => j.kind === "load")).toBe(false);
+  });
+});
+
+describe("loadReferenceIntoBigQuery", () => {
+  it("loads the checked rows of an ASID lookup as JSON into a typed staging table; rejected rows are counted in load_log", async () => {
+    const lookup = file("asidLookup.csv", ["ASID,NACS,OrgName,MName,PName,OrgType,PostCode", "000033357014,A12345,Alpha,EMIS,Web,GP,LS1 1AA", ",B1,x,,,,", "000033357015,B23456,,TPP,,GP,"].join("\n") + "\n");
+    client.counts = { row_count: 3, loaded_count: 2, rejected_count: 1 };
+    const summary = await loadReferenceIntoBigQuery(target, [() => prepareAsidLookup(lookup, "2024-03")]);
+    expect(summary.files[0]).toMatchObject({ status: "loaded", rows: 3, loaded: 2, rejected: 1, rejections: [] });
+    const load = client.jobs.find((j) => j.kind === "load")!;
+    if (load.kind !== "load") throw new Error("no load job");
+    expect(load.config).toMatchObject({ sourceFormat: "NEWLINE_DELIMITED_JSON", createDisposition: "CREATE_NEVER", writeDisposition: "WRITE_APPEND", maxBadRecords: 0 });
+    expect(load.config.schema.fields.map((f) => `${f.name} ${f.type}`)).toEqual(RAW_TABLES.find((t) => t.name === "asid_lookup")!.columns.map((c) => `${c.name} ${c.type}`));
+    // An empty value stays empty (not NULL), as on DuckDB.
+    expect(load.content.split("\n").filter(Boolean).map((l) => JSON.parse(l))).toEqual([
+      { reference_month: "2024-03-01", asid: "000033357014", nacs: "A12345", org_name: "Alpha", manufacturer: "EMIS", product: "Web", org_type: "GP", postcode: "LS1 1AA", source_file: "asidLookup.csv", source_row: 1, load_id: 1 },
+      { reference_month: "2024-03-01", asid: "000033357015", nacs: "B23456", org_name: "", manufacturer: "TPP", product: "", org_type: "GP", postcode: "", source_file: "asidLookup.csv", source_row: 3, load_id: 1 },
+    ]);
+    const [transaction] = client.scripts();
+    expect(transaction).toMatch(/insert into `test-proj\.gp2gp_raw\.asid_lookup` \(reference_month, asid, nacs, org_name, manufacturer, product, org_type, postcode, source_file, source_row, load_id\) select .* from `test-proj\.gp2gp_raw\._gp2gp_staging_asid_lookup_1_[0-9a-f]{8}`/);
+    expect(transaction).toMatch(/, 3, \(select count\(\*\) from `test-proj\.gp2gp_raw\.asid_lookup` where load_id = 1\),\s+1, date '2024-03-01', timestamp '/);
+  });
+
+  it("loads organisation metadata into its three tables in one transaction, and a month loaded again is skipped", async () => {
+    const json = {
+      generated_on: "2024-03-01T06:12:45+00:00",
+      year: 2024,
+      month: 3,
+      practices: [{ ods_code: "A12345", name: "Alpha Surgery", asids: ["000033357014"] }],
+      sicbls: [{ ods_code: "01A", name: "NHS North ICB - 01A", practices: ["A12345"] }],
+    };
+    const metadata = file("organisationMetadata.json", JSON.stringify(json));
+    client.counts = { row_count: 3, loaded_count: 3, rejected_count: 0 };
+    await loadReferenceIntoBigQuery(target, [() => prepareOds(metadata)]);
+    expect(client.jobs.flatMap((j) => (j.kind === "load" ? [j.destination.tableId.replace(/_1_[0-9a-f]{8}$/, "")] : []))).toEqual([
+      `${STAGING_PREFIX}ods_practices`,
+      `${STAGING_PREFIX}ods_practice_asids`,
+      `${STAGING_PREFIX}ods_sicbl_practices`,
+    ]);
+    expect(client.scripts()).toHaveLength(1);
+    expect(client.queries().filter((q) => q.startsWith("drop table if exists"))).toHaveLength(3);
+    client.jobs.length = 0;
+    const again = await loadReferenceIntoBigQuery(target, [() => prepareOds(metadata)]);
+    expect(again.files[0]).toMatchObject({ status: "skipped", loadId: 1 });
+    expect(client.scripts()).toHaveLength(0);
+  });
+});
+
+describe("loadIntoBigQuery", () => {
+  it("without Google credentials fails before any file is read or client made, naming what would supply them", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-no-credentials-"));
+    expect(() => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home })).toThrow(BigQueryCredentialsError);
+    expect(() => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home })).toThrow(/GOOGLE_APPLICATION_CREDENTIALS=\/path\/key\.json \(or GP2GP_BIGQUERY_KEY_FILE\).*gcloud auth application-default login/);
+    await expect(loadIntoBigQuery(RAW, { kind: "geography", paths: ["/nonexistent.csv"] }, () => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home }))).rejects.toThrow(BigQueryCredentialsError);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it("loads each kind through the same load log", async () => {
+    const geography = file("geography.csv", "sicbl_ods_code,sicbl_name,icb_ods_code,icb_name,region_ods_code,region_name\n01A,North,QHM,ICB N,Y63,North East\n");
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadIntoBigQuery(RAW, { kind: "geography", paths: [geography] }, () => target);
+    expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 1, rows: 1, loaded: 1 });
+    expect(client.loadLog).toMatchObject([{ load_id: 1, source_kind: "geography", file_name: "geography.csv", reference_month: null }]);
+    await expect(loadIntoBigQuery(RAW, { kind: "asid-lookup", path: "gs://bucket/asidLookup.csv", month: "2024-03" }, () => target)).rejects.toThrow(/Cloud Storage URI/);
+  });
+});
+
+describe("the statements the BigQuery loader issues (ZetaSQL, BigQuery mode)", () => {
+  let analyzer: ZetaSqlAnalyzer;
+  beforeAll(async () => {
+    analyzer = await ZetaSqlAnalyzer.start();
+  });
+  afterAll(async () => {
+    await analyzer?.close();
+  });
+
+  it("are valid BigQuery against the raw tables and the staging tables", async () => {
+    expect(issued.length).toBeGreaterThan(50);
+    const catalog: Catalog = rawCatalog(PROJECT, RAW);
+    catalog.addTable(`${PROJECT}.${RAW}.INFORMATION_SCHEMA.COLUMNS`, [
+      { name: "table_name", type: typeOf("STRING") },
+      { name: "column_name", type: typeOf("STRING") },
+      { name: "data_type", type: typeOf("STRING") },
+      { name: "ordinal_position", type: typeOf("INT64") },
+    ]);
+    const errors: string[] = [];
+    const seen = new Set<string>();
+    for (const { sql, staging } of issued) {
+      for (const { table, fields } of staging) catalog.addTable(`${table.projectId}.${table.datasetId}.${table.tableId}`, fields.map((f) => ({ name: f.name, type: typeOf(f.type) })));
+      const shape = sql.replace(/_\d+_[0-9a-f]{8}`/g, "`");
+      if (seen.has(shape)) continue;
+      seen.add(shape);
+      for (const result of await analyzer.analyzeScript(sql, catalog)) {
+        if (result.error) errors.push(`${result.error}\n  in: ${result.sql.slice(0, 200)}`);
+      }
+    }
+    expect(errors).toEqual([]);
+    expect(seen.size).toBeGreaterThan(20);
+    // The same checks in DuckDB's spelling are not BigQuery: the analyzer is really checking them.
+    const duckdbSql = spineInserts(helpersFor("duckdb"), { spineMessages: `\`${PROJECT}.${RAW}.spine_messages\``, rejected: `\`${PROJECT}.${RAW}.spine_messages_rejected\`` }, DAY, SPINE_HEADER.split(","), { day: "2024-03-04", toleranceDays: 1 }, [1], 2);
+    const staging = issued.find((i) => i.staging.some((s) => s.table.tableId.includes("spine")))!.staging.find((s) => s.table.tableId.includes("spine"))!.table;
+    expect((await analyzer.analyze(duckdbSql.valid(`\`${staging.projectId}.${staging.datasetId}.${staging.tableId}\``), catalog)).error).toMatch(/regexp_full_match|distinct|Syntax error|not found/i);
+  }, 120_000);
+});
