@@ -10,10 +10,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RAW_TABLES } from "../../includes/raw_schemas";
 import { BigQueryCredentialsError } from "../../scripts/lib/bigquery-credentials";
 import {
+  bigQueryLoadClient,
   bigQueryLoadTargetFromEnvironment,
   loadIntoBigQuery,
   loadReferenceIntoBigQuery,
   loadSpineIntoBigQuery,
+  spineLoadJobConfig,
   STAGING_PREFIX,
   type BigQueryLoadClient,
   type BigQueryLoadTarget,
@@ -172,8 +174,8 @@ describe("loadSpineIntoBigQuery", () => {
       quote: '"',
       allowJaggedRows: false,
       location: "europe-west2",
-      labels: { app: "gp2gp", gp2gp_action: "load" },
     });
+    expect(client.jobs.flatMap((j) => (j.kind === "query" ? [j.config.labels] : []))).toEqual(client.queries().map(() => ({ app: "gp2gp", gp2gp_action: "load" })));
     expect(load.config.schema.fields.map((f) => `${f.name} ${f.type}`)).toEqual(["source_row INT64", "fault STRING", "raw_line STRING", ...Array.from({ length: 10 }, (_, i) => `c${i + 1} STRING`)]);
     const normalised = load.content.split("\n").filter(Boolean);
     expect(normalised).toHaveLength(5);
@@ -317,6 +319,39 @@ describe("loadReferenceIntoBigQuery", () => {
     const again = await loadReferenceIntoBigQuery(target, [() => prepareOds(metadata)]);
     expect(again.files[0]).toMatchObject({ status: "skipped", loadId: 1 });
     expect(client.scripts()).toHaveLength(0);
+  });
+});
+
+describe("bigQueryLoadClient", () => {
+  it("gives the real client's load the location with the table and the rest as the load configuration, and plain query rows", async () => {
+    const calls: unknown[] = [];
+    const real = {
+      dataset: (datasetId: string, datasetOptions: unknown) => ({
+        table: (tableId: string, tableOptions: unknown) => ({
+          load: async (file: string, metadata: unknown) => {
+            calls.push({ datasetId, datasetOptions, tableId, tableOptions, file, metadata });
+            return [{}];
+          },
+        }),
+      }),
+      query: async (config: unknown) => {
+        calls.push(config);
+        return [[{ reference_month: { value: "2024-03-01" }, load_id: 3, file_name: "x.csv" }]];
+      },
+    };
+    const adapted = bigQueryLoadClient(real as never);
+    const config = spineLoadJobConfig(["_time"], "europe-west2");
+    await adapted.load({ projectId: PROJECT, datasetId: RAW, tableId: "_gp2gp_staging_spine_1_00000000" }, "/tmp/rows.csv", config);
+    const { location: _, ...load } = config;
+    expect(calls[0]).toEqual({
+      datasetId: RAW,
+      datasetOptions: { projectId: PROJECT, location: "europe-west2" },
+      tableId: "_gp2gp_staging_spine_1_00000000",
+      tableOptions: { location: "europe-west2" },
+      file: "/tmp/rows.csv",
+      metadata: load,
+    });
+    expect(await adapted.query({ query: "select 1", location: "europe-west2", useLegacySql: false, labels: {} })).toEqual([{ reference_month: "2024-03-01", load_id: 3, file_name: "x.csv" }]);
   });
 });
 

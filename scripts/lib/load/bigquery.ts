@@ -74,8 +74,8 @@ export interface LoadJobConfig {
   /** Any bad record fails the job: Node has already accounted for every row. */
   readonly maxBadRecords: 0;
   readonly ignoreUnknownValues: false;
+  /** Where the job runs (the raw dataset's location); the client passes it with the job reference. */
   readonly location: string;
-  readonly labels: Readonly<Record<string, string>>;
   // CSV only:
   readonly skipLeadingRows?: 0;
   readonly fieldDelimiter?: ",";
@@ -104,7 +104,10 @@ export interface BigQueryLoadTarget {
   readonly raw: string;
 }
 
-/** Labels on every job of the loader (BigQuery's label rules: lower case, digits, _ and -). */
+/**
+ * Labels on every query job of the loader (BigQuery's label rules: lower case, digits, _ and -). A load job of a local
+ * file is created by an upload, whose configuration the client library takes as the load configuration alone.
+ */
 export const LOAD_JOB_LABELS = { app: "gp2gp", gp2gp_action: "load" } as const;
 
 /** `project.raw.table`, quoted for BigQuery. */
@@ -276,7 +279,6 @@ export function spineLoadJobConfig(header: readonly string[], location: string):
     maxBadRecords: 0,
     ignoreUnknownValues: false,
     location,
-    labels: { ...LOAD_JOB_LABELS },
     skipLeadingRows: 0,
     fieldDelimiter: ",",
     quote: '"',
@@ -297,7 +299,6 @@ export function referenceLoadJobConfig(table: string, location: string): LoadJob
     maxBadRecords: 0,
     ignoreUnknownValues: false,
     location,
-    labels: { ...LOAD_JOB_LABELS },
   };
 }
 
@@ -479,10 +480,11 @@ export async function loadReferenceIntoBigQuery(target: BigQueryLoadTarget, load
 export function bigQueryLoadClient(client: import("@google-cloud/bigquery").BigQuery): BigQueryLoadClient {
   return {
     async load(destination, file, config) {
+      // The location goes with the job reference (the library takes it from the table); the rest is configuration.load.
       const { location, ...load } = config;
-      const table = client.dataset(destination.datasetId, { projectId: destination.projectId, location }).table(destination.tableId);
-      // Table#load waits for the job and rejects with its error.
-      await table.load(file, { ...load, location } as never);
+      const table = client.dataset(destination.datasetId, { projectId: destination.projectId, location }).table(destination.tableId, { location });
+      // Table#load uploads the file, waits for the job and rejects with its error.
+      await table.load(file, { ...load, schema: { fields: load.schema.fields.map((f) => ({ ...f })) } } as never);
     },
     async query(config) {
       const [rows] = await client.query(config as never);
