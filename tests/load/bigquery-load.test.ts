@@ -371,6 +371,12 @@ describe("loadIntoBigQuery", () => {
     expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 1, rows: 1, loaded: 1 });
     expect(client.loadLog).toMatchObject([{ load_id: 1, source_kind: "geography", file_name: "geography.csv", reference_month: null }]);
     await expect(loadIntoBigQuery(RAW, { kind: "asid-lookup", path: "gs://bucket/asidLookup.csv", month: "2024-03" }, () => target)).rejects.toThrow(/Cloud Storage URI/);
+    // Bad usage is refused before the credentials are looked for.
+    const noTarget = () => {
+      throw new Error("credentials looked for");
+    };
+    await expect(loadIntoBigQuery(RAW, { kind: "asid-lookup", path: geography, month: "2024-13" }, noTarget)).rejects.toThrow("gp2gp load asid-lookup: --month must be YYYY-MM, e.g. 2024-03");
+    await expect(loadIntoBigQuery(RAW, { kind: "ods", paths: [] }, noTarget)).rejects.toThrow("gp2gp load ods: name at least one file");
   });
 });
 

@@ -27,6 +27,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { z } from "zod";
 import { helpersFor, type SqlType } from "../../../includes/engine";
 import { RAW_TABLES, rawTable } from "../../../includes/raw_schemas";
 import { createBigQueryClient } from "../bigquery-credentials";
@@ -514,28 +515,44 @@ export function bigQueryLoadTargetFromEnvironment(raw: string, env: NodeJS.Proce
   return { client: bigQueryLoadClient(createBigQueryClient(credentials, location)), projectId: defaultProject ?? credentials.projectId, location, raw };
 }
 
-/** One `gp2gp load … --engine bigquery` command. */
-export type BigQueryLoadRequest =
-  | ({ readonly kind: "spine"; readonly paths: readonly string[] } & Omit<LoadSpineOptions, "raw">)
-  | { readonly kind: "ods" | "geography"; readonly paths: readonly string[] }
-  | { readonly kind: "asid-lookup"; readonly path: string; readonly month: string };
+const pathList = z.array(z.string().trim().min(1, { error: "a path is empty" })).min(1, { error: "name at least one file" });
 
-/** Runs one load command against BigQuery (`target`: by default from the environment, see above). */
-export async function loadIntoBigQuery(raw: string, request: BigQueryLoadRequest, target: () => BigQueryLoadTarget = () => bigQueryLoadTargetFromEnvironment(raw)): Promise<LoadSummary> {
+/** One `gp2gp load … --engine bigquery` command, checked before credentials are looked for or anything is read. */
+export const bigQueryLoadRequestSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("spine"),
+    paths: pathList,
+    timeToleranceDays: z.number().min(0).optional(),
+    onProgress: z.custom<LoadSpineOptions["onProgress"]>((value) => value === undefined || typeof value === "function").optional(),
+  }),
+  z.object({ kind: z.enum(["ods", "geography"]), paths: pathList }),
+  z.object({
+    kind: z.literal("asid-lookup"),
+    path: z.string().trim().min(1, { error: "the path is empty" }),
+    month: z.string().refine((month) => /^\d{4}-(0[1-9]|1[0-2])$/.test(month.trim()), { error: "--month must be YYYY-MM, e.g. 2024-03" }),
+  }),
+]);
+export type BigQueryLoadRequest = z.input<typeof bigQueryLoadRequestSchema>;
+
+/**
+ * Runs one load command against BigQuery (`target`: by default from the environment, see above). The request is
+ * checked first, then the credentials, before any file is read or any network call.
+ */
+export async function loadIntoBigQuery(raw: string, input: BigQueryLoadRequest, target: () => BigQueryLoadTarget = () => bigQueryLoadTargetFromEnvironment(raw)): Promise<LoadSummary> {
+  const parsed = bigQueryLoadRequestSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`gp2gp load ${input.kind}: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+  const request = parsed.data;
+  const paths = request.kind === "asid-lookup" ? [request.path] : request.paths;
+  paths.forEach(requireLocal);
   const resolved = target();
   switch (request.kind) {
-    case "spine": {
-      const { kind: _, paths, ...options } = request;
-      return loadSpineIntoBigQuery(resolved, paths, options);
-    }
+    case "spine":
+      return loadSpineIntoBigQuery(resolved, request.paths, { timeToleranceDays: request.timeToleranceDays, onProgress: request.onProgress });
     case "ods":
-      request.paths.forEach(requireLocal);
       return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareOds(p)));
     case "geography":
-      request.paths.forEach(requireLocal);
       return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareGeography(p)));
     case "asid-lookup":
-      requireLocal(request.path);
       return loadReferenceIntoBigQuery(resolved, [() => prepareAsidLookup(request.path, request.month)]);
   }
 }
