@@ -20,8 +20,9 @@
  * Files are read from the local file system: a `gs://` URI is refused, because the rows are numbered and checked as
  * the file is read (copy it first, e.g. `gcloud storage cp gs://bucket/2024-03-01_spine_messages.csv.gz .`).
  *
- * Load ids come from max(load_id) + 1 read before the transaction: run one loader at a time per raw dataset (as
- * `gp2gp daily` does); the ASSERT in the transaction refuses a second load_log row with the same id.
+ * Load ids come from max(load_id) + 1 read before the transaction: run one loader at a time per raw dataset. The
+ * ASSERT in the transaction refuses an id that another load committed before it began; two transactions running at
+ * the same moment are not kept apart.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
