@@ -42,7 +42,7 @@ import type { CellValue, ReferenceLoad } from "./raw-tables";
 import { prepareAsidLookup } from "./asid-lookup";
 import { prepareGeography } from "./geography";
 import { prepareOds } from "./ods";
-import { listSpineFiles, normalise, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
+import { listSpineFiles, normaliseSpineFile, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
 import { currentSpineLoadsQuery, neighbourLoadIds, spineInserts, type SpineFileContext } from "./spine-sql";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
 
@@ -416,7 +416,7 @@ export async function loadSpineIntoBigQuery(target: BigQueryLoadTarget, inputs: 
           referenceMonth: null,
           tables: ["spine_messages", "spine_messages_rejected"],
           async prepare() {
-            rows = await normalise(file, header, normalisedPath, options.onProgress);
+            rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
           },
           async stage(loadId, previous, staged) {
             const source = await stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location));
@@ -442,7 +442,10 @@ function jsonLines(table: string, rows: readonly Readonly<Record<string, CellVal
   return rows.map((row) => `${JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, row[c.name] ?? null])))}\n`).join("");
 }
 
-/** Loads reference files read and checked by `prepare` (prepareOds, prepareAsidLookup, prepareGeography), in order. */
+/**
+ * Loads reference files read and checked by `prepare` (prepareOds, prepareAsidLookup, prepareGeography), in order,
+ * each in its own transaction. Every file is read and checked before anything is loaded.
+ */
 export async function loadReferenceIntoBigQuery(target: BigQueryLoadTarget, loads: readonly (() => Promise<ReferenceLoad>)[]): Promise<LoadSummary> {
   const prepared = [];
   for (const prepare of loads) prepared.push(await prepare());

@@ -9,7 +9,9 @@
  *    in raw_line with the fault. Memory stays bounded whatever the file size.
  * 2. DuckDB reads that file with its parallel CSV reader and, in one transaction, inserts the rows that pass the
  *    checks into the raw table and the others, with the reason, into the rejected table. `_time` is checked with
- *    the same SQL helper the staged model parses it with, so the two can never disagree.
+ *    the same SQL helper the staged model parses it with, so the two can never disagree. The statements are built
+ *    from the engine's helpers in spine-sql.ts, which the BigQuery loader (bigquery.ts) runs on the same normalised
+ *    rows in a staging table.
  *
  * Most exports are plain: no quote, no carriage return, no empty or over-long line. Step 2 reads such a file straight
  * away (gzip included), numbering its rows in file order, while Node checks it is plain, counts its lines and hashes
@@ -150,7 +152,7 @@ async function loadSpineFile(warehouse: Warehouse, displayPath: string, header: 
     return await loadFile(warehouse, {
       ...request,
       async prepare() {
-        rows = await normalise(file, header, normalisedPath, options.onProgress);
+        rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
       },
       write: (loadId) => writeNormalised(warehouse, file, header, context, normalisedPath, rows, loadId),
     });
@@ -298,7 +300,7 @@ function csvQuote(value: string): string {
 }
 
 /** Writes the normalised CSV of step 1 and returns the number of data rows. */
-export async function normalise(file: FileInfo, header: string[], outputPath: string, onProgress?: (p: SpineProgress) => void): Promise<number> {
+export async function normaliseSpineFile(file: FileInfo, header: string[], outputPath: string, onProgress?: (p: SpineProgress) => void): Promise<number> {
   const width = header.length;
   const emptyFields = ",".repeat(width);
   const out = new OutputFile(outputPath);
