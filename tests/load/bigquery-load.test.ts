@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RAW_TABLES } from "../../includes/raw_schemas";
 import { BigQueryCredentialsError } from "../../scripts/lib/bigquery-credentials";
@@ -253,6 +254,26 @@ describe("loadSpineIntoBigQuery", () => {
     ]);
   });
 
+  it("takes a folder's exports in name order, gzip included, each checked against its own day", async () => {
+    file("inbox/2024-03-05_spine_messages.csv.gz", "");
+    fs.writeFileSync(path.join(dir, "inbox/2024-03-05_spine_messages.csv.gz"), zlib.gzipSync(spineCsv([spineLine({ _time: "2024-03-05T10:00:00.000+0000" }, 1)])));
+    file("inbox/2024-03-04_spine_messages.csv", spineCsv([spineLine({}, 1)]));
+    file("inbox/notes.txt", "not an export");
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery(target, [path.join(dir, "inbox")], { timeToleranceDays: 0 });
+    expect(summary.files.map((f) => [f.file, f.loadId])).toEqual([
+      ["2024-03-04_spine_messages.csv", 1],
+      ["2024-03-05_spine_messages.csv.gz", 2],
+    ]);
+    const loads = client.jobs.flatMap((j) => (j.kind === "load" ? [j.content.trim()] : []));
+    expect(loads).toEqual([`1,,,${spineLine({}, 1)}`, `1,,,${spineLine({ _time: "2024-03-05T10:00:00.000+0000" }, 1)}`]);
+    const [first, second] = client.scripts();
+    expect(first).toContain("(parsed_time < timestamp '2024-03-04 00:00:00.000' or parsed_time >= timestamp '2024-03-05 00:00:00.000')");
+    expect(second).toContain("(parsed_time < timestamp '2024-03-05 00:00:00.000' or parsed_time >= timestamp '2024-03-06 00:00:00.000')");
+    // With no tolerance, the day before is still within reach of a repeated row (1 + 2 × 0 days).
+    expect(second).toContain("where load_id in (1) qualify");
+  });
+
   it("rolls back, names the file and drops the staging table when the transaction fails", async () => {
     client.failScript = "Query error: Transaction aborted";
     const spine = file(DAY, spineCsv([spineLine({}, 1)]));
@@ -282,7 +303,8 @@ describe("loadReferenceIntoBigQuery", () => {
     const lookup = file("asidLookup.csv", ["ASID,NACS,OrgName,MName,PName,OrgType,PostCode", "000033357014,A12345,Alpha,EMIS,Web,GP,LS1 1AA", ",B1,x,,,,", "000033357015,B23456,,TPP,,GP,"].join("\n") + "\n");
     client.counts = { row_count: 3, loaded_count: 2, rejected_count: 1 };
     const summary = await loadReferenceIntoBigQuery(target, [() => prepareAsidLookup(lookup, "2024-03")]);
-    expect(summary.files[0]).toMatchObject({ status: "loaded", rows: 3, loaded: 2, rejected: 1, rejections: [] });
+    // The rejected rows are listed as on DuckDB (reference rejects are not stored).
+    expect(summary.files[0]).toMatchObject({ status: "loaded", rows: 3, loaded: 2, rejected: 1, rejections: ["asidLookup.csv row 2: ASID is empty"] });
     const load = client.jobs.find((j) => j.kind === "load")!;
     if (load.kind !== "load") throw new Error("no load job");
     expect(load.config).toMatchObject({ sourceFormat: "NEWLINE_DELIMITED_JSON", createDisposition: "CREATE_NEVER", writeDisposition: "WRITE_APPEND", maxBadRecords: 0 });
@@ -319,6 +341,21 @@ describe("loadReferenceIntoBigQuery", () => {
     const again = await loadReferenceIntoBigQuery(target, [() => prepareOds(metadata)]);
     expect(again.files[0]).toMatchObject({ status: "skipped", loadId: 1 });
     expect(client.scripts()).toHaveLength(0);
+    // A changed file for the month replaces the month's rows in all three tables.
+    fs.writeFileSync(metadata, JSON.stringify({ ...json, practices: [...json.practices, { ods_code: "B23456", name: "Beta", asids: [] }] }));
+    client.counts = { row_count: 4, loaded_count: 4, rejected_count: 0 };
+    const replaced = await loadReferenceIntoBigQuery(target, [() => prepareOds(metadata)]);
+    expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 2, rows: 4 });
+    const [transaction] = client.scripts();
+    expect(transaction.split(";\n").filter((st) => /^(delete|update)/.test(st))).toEqual([
+      "delete from `test-proj.gp2gp_raw.ods_practices` where load_id = 1",
+      "delete from `test-proj.gp2gp_raw.ods_practice_asids` where load_id = 1",
+      "delete from `test-proj.gp2gp_raw.ods_sicbl_practices` where load_id = 1",
+      "update `test-proj.gp2gp_raw.load_log` set replaced_by_load_id = 2 where load_id in (1)",
+    ]);
+    expect(transaction).toContain(", 4, (select count(*) from `test-proj.gp2gp_raw.ods_practices` where load_id = 2) + (select count(*) from `test-proj.gp2gp_raw.ods_practice_asids` where load_id = 2) + (select count(*) from `test-proj.gp2gp_raw.ods_sicbl_practices` where load_id = 2),");
+    // One staging table (and load job) per table with rows.
+    expect(client.jobs.filter((j) => j.kind === "load")).toHaveLength(3);
   });
 });
 

@@ -333,6 +333,8 @@ async function loadOneFile(
     readonly file: FileInfo;
     readonly referenceMonth: string | null;
     readonly tables: readonly string[];
+    /** The rejection messages of rows rejected in Node (reference files); Spine rejects are read back after the commit. */
+    readonly rejections?: readonly string[];
     /** Work done only when the file is not skipped, before the load id is taken (e.g. normalising the file). */
     prepare?(): Promise<void>;
     /** Creates and fills the staging tables; returns the plan's rows, writes and counts. */
@@ -366,9 +368,11 @@ async function loadOneFile(
   }
   const [counts] = await run(target, loadCountsQuery(target, loadId));
   const rejections =
-    kind === "spine" && Number(counts.rejected_count) > 0
-      ? (await run(target, firstRejectsQuery(target, loadId))).map((r) => rejectionMessage(file.name, Number(r.source_row), String(r.reason)))
-      : [];
+    kind !== "spine"
+      ? (request.rejections ?? [])
+      : Number(counts.rejected_count) > 0
+        ? (await run(target, firstRejectsQuery(target, loadId))).map((r) => rejectionMessage(file.name, Number(r.source_row), String(r.reason)))
+        : [];
   return {
     file: file.name,
     path: file.displayPath,
@@ -460,6 +464,7 @@ export async function loadReferenceIntoBigQuery(target: BigQueryLoadTarget, load
           file: load.file,
           referenceMonth: load.referenceMonth,
           tables: load.tables,
+          rejections: load.rejections,
           async stage(loadId, _previous, staged) {
             const writes: string[] = [];
             for (const [table, rows] of load.rows(loadId)) {
