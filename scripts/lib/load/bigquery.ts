@@ -512,8 +512,8 @@ function plainRow(row: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * The raw dataset on BigQuery with a real client: the dataset's project is `defaultProject` of workflow_settings.yaml
- * (where the graph's declarations read it), else the credentials' project; jobs run in GP2GP_BIGQUERY_PROJECT, else
- * that project; the location is `defaultLocation`. Credentials are found as for `gp2gp run --engine bigquery`
+ * (where the graph's declarations read it), else the credentials' project; query jobs run in GP2GP_BIGQUERY_PROJECT,
+ * else that project, and load jobs in the dataset's project; the location is `defaultLocation`. Credentials are found as for `gp2gp run --engine bigquery`
  * (../bigquery-credentials.ts): without them this throws BigQueryCredentialsError, naming what would supply them,
  * before any client is made or any network call.
  */
