@@ -21,6 +21,11 @@
  *                                .evidence/template, and the build finds no project
  *   template/tailwind.config.cjs the hoisted component library is Tailwind content too (else pages have no styles)
  *
+ * and a third keeps a visitor's browser from fetching the query engine a page does not need:
+ *
+ *   template/src/pages/+layout.js DuckDB-WASM starts with the first query the page's prerendered data does not answer
+ *                                (a month or unit changed, a search typed), not on every page load
+ *
  * Two more, in @evidence-dev/core-components 5.4.2, fix what axe-core finds against WCAG 2.2 AA (see
  * ACCESSIBILITY_PATCHES): an input's button no longer claims the combobox role without its required attributes, and
  * a table that scrolls sideways can be reached with the keyboard. A third puts a table's cells into the prerendered
@@ -54,6 +59,15 @@ const SQL_HELPERS =
   "function gp2gpCopySql(target, staging, columns) {\n" +
   "\tconst list = columns.map((c) => (/^TIMESTAMP_(MS|S|NS)$/.test(c.data_type) ? `CAST(${gp2gpQuote(c.column_name)} AS TIMESTAMP) AS ${gp2gpQuote(c.column_name)}` : gp2gpQuote(c.column_name)));\n" +
   "\treturn `CREATE TABLE ${target} AS SELECT ${list.join(', ')} FROM ${staging}; DROP TABLE ${staging};`;\n" +
+  "}\n";
+
+/**
+ * The key a prerendered result is found by in the browser: its SQL without what Evidence makes up afresh at each render
+ * (an input's queries carry a random id in their leading comment and in their subqueries' aliases).
+ */
+const SQL_KEY_HELPER =
+  "function gp2gpSqlKey(sql) {\n" +
+  "\treturn String(sql).replace(/^----[^\\n]*\\n/gm, '').replace(/\"inputQuery-[\\w-]+\"/g, '\"inputQuery\"');\n" +
   "}\n";
 
 /** @typedef {{ find: string, replace: string, count?: number }} Edit */
@@ -226,6 +240,29 @@ const PATCHES = [
       },
     ],
   },
+  {
+    file: "src/cache-duckdb.js",
+    edits: [
+      {
+        find: "const sql_string_cache = new Map();\n",
+        replace: "const sql_string_cache = new Map();\n\n" + `// ${MARKER}: the key the browser finds a prerendered result by.\n` + SQL_KEY_HELPER,
+      },
+      {
+        find:
+          "\t\t\t`${prerender_path}/api/${route_hash}/${additional_hash}/all-queries.json`,\n" +
+          "\t\t\tJSON.stringify(sql_cache_with_hashed_query_strings)\n\t\t);\n",
+        replace:
+          "\t\t\t`${prerender_path}/api/${route_hash}/${additional_hash}/all-queries.json`,\n" +
+          "\t\t\tJSON.stringify(sql_cache_with_hashed_query_strings)\n\t\t);\n" +
+          `\t\t// ${MARKER}: each prerendered result by the md5 of its SQL, so that the browser answers the page's\n` +
+          "\t\t// queries as prerendered (its default view) without starting DuckDB-WASM.\n" +
+          "\t\twriteToPossiblyNonexistentFile(\n" +
+          "\t\t\t`${prerender_path}/api/${route_hash}/${additional_hash}/sql-results.json`,\n" +
+          "\t\t\tJSON.stringify(Object.fromEntries(Object.values(sql_cache).map((entry) => [hash(gp2gpSqlKey(entry.sql_string)), entry.query_hash])))\n" +
+          "\t\t);\n",
+      },
+    ],
+  },
 ];
 
 /**
@@ -272,6 +309,58 @@ const TAILWIND_PATCH = {
         "\t\t\t\t\t`../../node_modules/${pluginName}/dist/**/*.{html,js,svelte,ts,md}`,\n" +
         "\t\t\t\t\t...gp2gpHoistedPlugin(pluginName)\n" +
         "\t\t\t\t])\n",
+    },
+  ],
+};
+
+/**
+ * Evidence's layout starts DuckDB-WASM as soon as a page loads in the browser: about 6 MB compressed (its worker and
+ * engine) fetched and compiled on every first visit, though a prerendered page's figures come with its HTML and its
+ * queries' results with the page (`all-queries.json`). The browser now starts the engine with the first query that
+ * needs it (a month, unit or sort changed, a search typed); the build still starts it before prerendering, as before.
+ */
+const LAYOUT_PATCH = {
+  file: "template/src/pages/+layout.js",
+  edits: [
+    {
+      find: "const database_initialization = profile(loadDB);\n",
+      replace:
+        `// ${MARKER}: the engine starts when something first awaits it (a query the page's data does not answer), not with every page.\n` +
+        "let gp2gpDatabase;\n" +
+        "const database_initialization = { then: (resolve, reject) => (gp2gpDatabase ??= profile(loadDB)).then(resolve, reject) };\n",
+    },
+    {
+      find: "\t\tif (browser) {\n\t\t\treturn (async () => {\n\t\t\t\tawait database_initialization;\n",
+      replace:
+        "\t\tif (browser) {\n\t\t\treturn (async () => {\n" +
+        `\t\t\t\t// ${MARKER}: a query the build prerendered (the same SQL) is answered with its result.\n` +
+        "\t\t\t\tconst gp2gpResult = await gp2gpPrerenderedResult(routeHash, paramsHash, sql);\n" +
+        "\t\t\t\tif (gp2gpResult) return callback(gp2gpResult);\n" +
+        "\t\t\t\tawait database_initialization;\n",
+    },
+    {
+      find: "const system_routes = ['/settings', '/explore'];\n",
+      replace:
+        `// ${MARKER}: the prerendered results of a page by the md5 of their SQL (written by the build beside all-queries.json).\n` +
+        SQL_KEY_HELPER +
+        "const gp2gpSqlResults = new Map();\n" +
+        "async function gp2gpPrerenderedResult(routeHash, paramsHash, sql) {\n" +
+        "\tconst key = `${routeHash}/${paramsHash}`;\n" +
+        "\tif (!gp2gpSqlResults.has(key)) {\n" +
+        "\t\tgp2gpSqlResults.set(\n" +
+        "\t\t\tkey,\n" +
+        "\t\t\tfetch(addBasePath(`/api/${key}/sql-results.json`))\n" +
+        "\t\t\t\t.then((res) => (res.ok ? res.json() : {}))\n" +
+        "\t\t\t\t.catch(() => ({}))\n" +
+        "\t\t);\n" +
+        "\t}\n" +
+        "\tconst resultHash = (await gp2gpSqlResults.get(key))[md5(gp2gpSqlKey(sql))];\n" +
+        "\tif (!resultHash) return null;\n" +
+        "\tconst res = await fetch(addBasePath(`/api/prerendered_queries/${resultHash}.arrow`)).catch(() => null);\n" +
+        "\tif (!res?.ok) return null;\n" +
+        "\treturn arrowTableToJSON(await tableFromIPC(res));\n" +
+        "}\n\n" +
+        "const system_routes = ['/settings', '/explore'];\n",
     },
   ],
 };
@@ -337,7 +426,7 @@ const ACCESSIBILITY_PATCHES = [
 /** @type {Record<string, { version: string, patches: FilePatch[] }>} */
 const PACKAGES = {
   "@evidence-dev/universal-sql": { version: "3.0.1", patches: PATCHES },
-  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH] },
+  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH, LAYOUT_PATCH] },
   "@evidence-dev/core-components": { version: "5.4.2", patches: ACCESSIBILITY_PATCHES },
 };
 

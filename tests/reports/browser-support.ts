@@ -31,7 +31,12 @@ export interface OpenedPage {
   page: Page;
   offOrigin: string[];
   errors: string[];
+  /** Every request the page and its workers made, in order. */
+  requests: string[];
 }
+
+/** The requests that fetched the in-browser query engine (DuckDB-WASM: its script, worker and WebAssembly). */
+export const engineRequests = (opened: OpenedPage) => opened.requests.filter((url) => /duckdb/i.test(new URL(url).pathname));
 
 /** A built site to open: the folder served as the root, and the warehouse it was built from. */
 export type SiteToOpen = Pick<BuiltSite, "siteDir" | "database">;
@@ -88,9 +93,10 @@ export class SiteBrowser {
     // page reaches: a busy 2-core machine can take far longer than Playwright's 30 s default to lay out a long page.
     context.setDefaultTimeout(BROWSER_ACTION_LIMIT_MS);
     const page = await context.newPage();
-    const result: OpenedPage = { page, offOrigin: [], errors: [] };
+    const result: OpenedPage = { page, offOrigin: [], errors: [], requests: [] };
     const origin = new URL(server.url).origin;
     page.on("request", (request) => {
+      result.requests.push(request.url());
       const url = new URL(request.url());
       if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") result.offOrigin.push(request.url());
     });

@@ -1,7 +1,8 @@
 /**
  * The built reports in a headless Chromium (Debian's, driven by playwright-core): every page type loads with no
  * console error and no request outside the site's own origin, the national headline equals the mart's figure, and
- * the dropdowns work (they run DuckDB-WASM queries in the browser over the site's own extracts), and the generated
+ * the dropdowns work (a page opens on the build's prerendered results without fetching the query engine; a change
+ * runs DuckDB-WASM queries in the browser over the site's own extracts), and the generated
  * Sub ICB Location and ICB pages open on their latest final month (org-pages.test.ts has the rest). Screenshots go to
  * reports/.work/screenshots/ (git ignores reports/.work).
  *
@@ -10,7 +11,7 @@
  */
 import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { asNumber, BROWSER_ACTION_LIMIT_MS, choose, describeInBrowser, headline } from "./browser-support";
+import { asNumber, BROWSER_ACTION_LIMIT_MS, choose, describeInBrowser, engineRequests, headline } from "./browser-support";
 
 describeInBrowser("reports in a browser", (browser) => {
   const open = (route: string) => browser.open(route);
@@ -44,7 +45,8 @@ describeInBrowser("reports in a browser", (browser) => {
   });
 
   it("leads the live transfers with those needing action, and filters them by ICB with the dropdown, querying in the browser", async () => {
-    const { page } = await open("/operations/");
+    const opened = await open("/operations/");
+    const { page } = opened;
     const [all] = await mart<{ live: number; need_action: number }>(
       "select count(*) filter (where is_live) as live, count(*) filter (where needs_action) as need_action from gp2gp_marts.transfers_live",
     );
@@ -56,8 +58,11 @@ describeInBrowser("reports in a browser", (browser) => {
        where is_live and requesting_practice_icb_name is not null group by 1 order by 2 desc, 1 limit 1`,
     );
     expect(Number(busiest!.live)).toBeLessThan(Number(all!.live));
+    // The default view is answered by the build's prerendered results: the query engine is fetched only for a change.
+    expect(engineRequests(opened), "requests for the query engine before any change").toEqual([]);
     await choose(page, "ICB", busiest!.icb_name);
     await expect.poll(async () => asNumber(await headline(page, "ongoing-transfers").textContent()), { timeout: BROWSER_ACTION_LIMIT_MS }).toBe(Number(busiest!.live));
+    expect(engineRequests(opened).length, "requests for the query engine after the change").toBeGreaterThan(0);
     await screenshot(page, "operations-filtered");
   });
 

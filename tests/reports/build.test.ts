@@ -164,6 +164,24 @@ describe("gp2gp reports build", () => {
     expect(codes).toMatch(new RegExp(`>${top!.label}\\s*</td>[^]*?>${top!.transfers.toLocaleString("en-GB")}\\s*</td>`));
   });
 
+  it("lists each page's prerendered results by their SQL, so that the browser answers its default view without the query engine", () => {
+    const api = path.join(site.siteDir, "api");
+    const pages = fs.readdirSync(api).filter((name) => /^[0-9a-f]{32}$/.test(name));
+    expect(pages.length).toBeGreaterThan(10);
+    for (const route of pages) {
+      for (const params of fs.readdirSync(path.join(api, route))) {
+        const dir = path.join(api, route, params);
+        if (!fs.existsSync(path.join(dir, "all-queries.json"))) continue;
+        const byName = JSON.parse(fs.readFileSync(path.join(dir, "all-queries.json"), "utf8")) as Record<string, string>;
+        const bySql = JSON.parse(fs.readFileSync(path.join(dir, "sql-results.json"), "utf8")) as Record<string, string>;
+        // Every result the page was prerendered with can be found by its SQL, and each is in the site.
+        expect(new Set(Object.values(bySql)), `${route}/${params}`).toEqual(new Set(Object.values(byName)));
+        for (const key of Object.keys(bySql)) expect(key).toMatch(/^[0-9a-f]{32}$/);
+        for (const result of Object.values(bySql)) expect(fs.existsSync(path.join(api, "prerendered_queries", `${result}.arrow`)), result).toBe(true);
+      }
+    }
+  });
+
   it("generates the organisation pages as static HTML with their figures, one shared stylesheet and script", async () => {
     expect(site.orgPages).toBeGreaterThan(SITE_DATA.practices / 2);
     const [practice] = await martRows<{ ods: string; requested: number }>(

@@ -303,8 +303,9 @@ export const EXTRACTS_DIR = path.join(".evidence", "template", "static", "data")
 /** Copies the reports project into the working folder, with the chosen connection as the gp2gp source. */
 export function prepareWorkDir(workDir: string, source: ReportsSource, project: WorkDirOptions = {}): void {
   for (const entry of [...PROJECT_ENTRIES, "sources", "build"]) fs.rmSync(path.join(workDir, entry), { recursive: true, force: true });
-  // Extracts and caches of an earlier build must not leak into this one (another source, or tables since removed).
-  for (const stale of [EXTRACTS_DIR, path.join(".evidence", "meta")]) {
+  // Extracts and caches of an earlier build must not leak into this one (another source, or tables since removed; a
+  // query's prerendered result, which the browser answers that query with).
+  for (const stale of [EXTRACTS_DIR, path.join(".evidence", "meta"), path.join(".evidence", "template", ".evidence-queries")]) {
     fs.rmSync(path.join(workDir, stale), { recursive: true, force: true });
   }
   for (const entry of PROJECT_ENTRIES) {
