@@ -271,16 +271,15 @@ function loadType(type: SqlType): LoadField["type"] {
   throw new Error(`A raw column of type ${type} cannot be loaded`);
 }
 
+/** What every load job here sets: the staging table's exact schema, appended to, and no row skipped or guessed. */
+function loadJobConfig(sourceFormat: LoadJobConfig["sourceFormat"], fields: LoadField[], location: string): LoadJobConfig {
+  return { sourceFormat, schema: { fields }, createDisposition: "CREATE_NEVER", writeDisposition: "WRITE_APPEND", maxBadRecords: 0, ignoreUnknownValues: false, location };
+}
+
 /** The load job of a normalised Spine file: the CSV the DuckDB loader reads, with nothing inferred. */
 export function spineLoadJobConfig(header: readonly string[], location: string): LoadJobConfig {
   return {
-    sourceFormat: "CSV",
-    schema: { fields: spineStagingFields(header) },
-    createDisposition: "CREATE_NEVER",
-    writeDisposition: "WRITE_APPEND",
-    maxBadRecords: 0,
-    ignoreUnknownValues: false,
-    location,
+    ...loadJobConfig("CSV", spineStagingFields(header), location),
     skipLeadingRows: 0,
     fieldDelimiter: ",",
     quote: '"',
@@ -293,15 +292,7 @@ export function spineLoadJobConfig(header: readonly string[], location: string):
 }
 
 export function referenceLoadJobConfig(table: string, location: string): LoadJobConfig {
-  return {
-    sourceFormat: "NEWLINE_DELIMITED_JSON",
-    schema: { fields: referenceStagingFields(table) },
-    createDisposition: "CREATE_NEVER",
-    writeDisposition: "WRITE_APPEND",
-    maxBadRecords: 0,
-    ignoreUnknownValues: false,
-    location,
-  };
+  return loadJobConfig("NEWLINE_DELIMITED_JSON", referenceStagingFields(table), location);
 }
 
 /** Refuses a Cloud Storage URI (see the top of this file). */
