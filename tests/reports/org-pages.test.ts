@@ -170,7 +170,7 @@ describeInBrowser("organisation pages in a browser", (site) => {
     expect(first[4]).toMatch(/^[A-Z][a-z]+ \d{4}$/);
   });
 
-  it("shows a practice page's final-month figures with JavaScript disabled", async () => {
+  it("shows a practice page's final-month figures, and where its transfers stopped, with JavaScript disabled", async () => {
     const [practice] = await mart<{ practice_ods_code: string; month: string; requested_count: number; not_within: number | null; within_3: number | null }>(
       `select practice_ods_code, strftime(metric_month, '%B %Y') as month, requested_count,
               not_integrated_within_8_days_percent_of_received as not_within, integrated_within_3_days_percent_of_received as within_3
@@ -186,6 +186,19 @@ describeInBrowser("organisation pages in a browser", (site) => {
     expect(await page.locator("svg#integration-chart").isVisible()).toBe(true);
     expect(await page.locator("[data-gp2gp-controls]").first().isVisible()).toBe(false);
     expect(await page.locator("html[data-gp2gp-ready]").count()).toBe(0);
+    // Where its transfers stopped: each stage with the transfers reaching it, as the journey mart counts them.
+    const stages = await mart<{ stage: string; transfers_reached: number }>(
+      `select stage_order || '. ' || stage as stage, transfers_reached from gp2gp_marts.organisation_journey_stages_monthly
+       where scope_kind = 'requesting practice' and scope_id = '${practice!.practice_ods_code}'
+         and strftime(metric_month, '%B %Y') = '${practice!.month}' order by stage_order`,
+    );
+    expect(stages.length).toBeGreaterThan(1);
+    expect(await page.locator("#journey-heading").textContent()).toBe("Where transfers stopped");
+    const journeyRows = rowsOf(page, "journey-stages");
+    expect(await journeyRows.count()).toBe(stages.length);
+    for (const [index, stage] of stages.entries()) {
+      expect([await cellText(journeyRows.nth(index), 0), await cellText(journeyRows.nth(index), 1)]).toEqual([stage.stage, count(Number(stage.transfers_reached))]);
+    }
     await site.screenshot(page, "practice-without-javascript");
   });
 
