@@ -39,11 +39,7 @@ const bigquery = {
     regexpExtract: (expr, pattern) => `regexp_extract(${expr}, ${bigquery.regexLiteral(pattern)})`,
     regexpContains: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(pattern)})`,
     regexpFullMatch: (expr, pattern) => `regexp_contains(${expr}, ${bigquery.regexLiteral(`^(?:${pattern})$`)})`,
-    identifier: (name) => {
-        if (/[`\\\n]/.test(name))
-            throw new Error(`identifier: a BigQuery identifier may not contain a backtick, backslash or line break: ${name}`);
-        return `\`${name}\``;
-    },
+    identifier: (name) => `\`${name.replace(/\\/g, "\\\\").replace(/`/g, "\\`")}\``,
     epochMicros: (ts) => `unix_micros(${ts})`,
     timestampDiffMicros: (later, earlier) => `timestamp_diff(${later}, ${earlier}, microsecond)`,
     timestampAdd: (ts, amount, part) => `timestamp_add(${ts}, interval ${amount} ${part.toLowerCase()})`,

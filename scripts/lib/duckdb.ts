@@ -265,7 +265,5 @@ function normaliseRow(row: Row): Row {
 /** A DuckDB string literal: the engine include's escaper, the one every caller uses. */
 export const sqlString = (value: string): string => helpersFor("duckdb").stringLiteral(value);
 
-/** Quotes an identifier for DuckDB. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** Quotes an identifier for DuckDB: the engine include's quoting. */
+export const quoteIdent = (name: string): string => helpersFor("duckdb").identifier(name);

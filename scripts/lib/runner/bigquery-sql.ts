@@ -59,10 +59,8 @@ export const MERGE_SOURCE_ALIAS = "DATAFORM_SOURCE";
 export class ProtectedTableError extends Error {}
 export class UnsupportedConfigError extends Error {}
 
-/** A BigQuery quoted identifier (one path component). */
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/\\/g, "\\\\").replace(/`/g, "\\`")}\``;
-}
+/** A BigQuery quoted identifier (one path component): the engine include's quoting. */
+export const quoteIdentifier = (name: string): string => helpersFor("bigquery").identifier(name);
 
 /**
  * `project.dataset.table` in one pair of backticks, the form Dataform's `ref()` and `self()` compile to (and the
