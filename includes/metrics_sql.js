@@ -9,6 +9,7 @@ exports.practiceFields = practiceFields;
 exports.everyMonth = everyMonth;
 exports.monthCompleteAt = monthCompleteAt;
 exports.monthIsComplete = monthIsComplete;
+exports.refreshMonthFinality = refreshMonthFinality;
 exports.finalMonthsAfterWatermark = finalMonthsAfterWatermark;
 exports.integrationTimes = integrationTimes;
 exports.allTrue = allTrue;
@@ -173,6 +174,15 @@ function monthCompleteAt(month) {
  */
 function monthIsComplete(month, watermark) {
     return `coalesce(${watermark} >= ${monthCompleteAt(month)}, false)`;
+}
+/**
+ * Incremental statement of a mart kept by month whose rows carry national_metrics_monthly's month-level is_final
+ * (`nationalRef`): set it on the rows the run did not compute again. A month becomes final when the data runs past
+ * its end plus the cutoff, which need not refresh a conversation or close a window of that month.
+ */
+function refreshMonthFinality(self, nationalRef) {
+    return (`update ${self} as target set is_final = national.is_final from ${nationalRef} as national ` +
+        `where national.metric_month = target.metric_month and target.is_final <> national.is_final`);
 }
 /**
  * Assertion rows: for each mart and metric month, the rows marked final (is_final) although the data watermark has

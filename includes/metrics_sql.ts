@@ -179,6 +179,18 @@ export function monthIsComplete(month: string, watermark: string): string {
   return `coalesce(${watermark} >= ${monthCompleteAt(month)}, false)`;
 }
 
+/**
+ * Incremental statement of a mart kept by month whose rows carry national_metrics_monthly's month-level is_final
+ * (`nationalRef`): set it on the rows the run did not compute again. A month becomes final when the data runs past
+ * its end plus the cutoff, which need not refresh a conversation or close a window of that month.
+ */
+export function refreshMonthFinality(self: string, nationalRef: string): string {
+  return (
+    `update ${self} as target set is_final = national.is_final from ${nationalRef} as national ` +
+    `where national.metric_month = target.metric_month and target.is_final <> national.is_final`
+  );
+}
+
 /** A mart kept by month whose rows carry a month-level is_final (monthIsComplete and no provisional transfer). */
 export interface MonthlyMart {
   /** Its name in assertion rows. */

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Warehouse } from "../../scripts/lib/duckdb";
 import { runMetricGraph, S, transfersOf, watermarkRow } from "../support/transfers";
-import { insertReference, insertSpineRows, openTestWarehouse } from "../support/warehouse";
+import { insertReference, insertSpineRows, openTestWarehouse, runGraph } from "../support/warehouse";
 
 const P1 = "900000000001";
 const P2 = "900000000002";
@@ -195,5 +195,54 @@ describe("area_integration_times kept by month and by the practices an area hold
       ["02B", "2021-03", false, "A1"],
       ["03C", "2021-01", false, "A3"],
     ]);
+  });
+});
+
+/**
+ * delay_drivers_monthly kept by month: a run computes again only the months from its first changed request day, and
+ * a month that becomes final in a run that changes only later months (no window of it closes) is marked final on its
+ * kept rows, as a full rebuild marks it.
+ */
+describe("delay_drivers_monthly kept by month", () => {
+  let drivers: Warehouse;
+  const MARK = 999_999;
+  const read = () =>
+    drivers.rows<{ month: string; driver_kind: string; driver_value: string; transfers: number; is_final: boolean; marked: boolean }>(
+      `select strftime(metric_month, '%Y-%m') as month, driver_kind, driver_value, transfers, is_final, median_integration_hours = ${MARK} as marked
+       from gp2gp_marts.delay_drivers_monthly order by all`,
+    );
+  const run = () => runGraph(drivers, { selection: { actions: ["delay_drivers_monthly"], includeDependencies: true, includeTests: false } });
+
+  beforeAll(async () => {
+    drivers = await openTestWarehouse("delay-drivers-incremental");
+    await insertReference(drivers, "2021-01", [{ odsCode: "A1", name: "Practice One", asids: [P1] }, { odsCode: "SND", name: "Sender", asids: [S] }], [
+      { odsCode: "01A", name: "SICBL One", practices: ["A1", "SND"] },
+    ]);
+  });
+  afterAll(() => drivers?.close());
+
+  it("keeps February's rows through a run that changes only March, and marks them final when February becomes final", async () => {
+    // February's transfers are final (their 14-day windows closed by 10 March); February is not (that takes 15 March)
+    await insertSpineRows(drivers, [...transfersOf("FEB", ["ON3", "TNI"], "2021-02-10 09:00", P1), watermarkRow("2021-03-10 00:00:00")], "2021-03-10_spine_messages.csv");
+    expect((await run()).ok).toBe(true);
+    const first = await read();
+    expect(first.length).toBeGreaterThan(0);
+    expect(new Set(first.map((r) => [r.month, r.is_final].join()))).toEqual(new Set(["2021-02,false"]));
+    expect(first.filter((r) => r.driver_kind === "supplier pathway").map((r) => r.transfers)).toEqual([2]);
+
+    // a March transfer; the data now runs past 15 March, so February is final though none of its windows closed
+    await drivers.run(`update gp2gp_marts.delay_drivers_monthly set median_integration_hours = ${MARK}`);
+    await insertSpineRows(drivers, [...transfersOf("MAR", ["ON3"], "2021-03-01 09:00", P1), watermarkRow("2021-03-20 00:00:00")], "2021-03-20_spine_messages.csv");
+    expect((await run()).ok).toBe(true);
+    const national = await drivers.rows<{ month: string; is_final: boolean }>("select strftime(metric_month, '%Y-%m') as month, is_final from gp2gp_marts.national_metrics_monthly order by 1");
+    expect(national).toEqual([
+      { month: "2021-02", is_final: true },
+      { month: "2021-03", is_final: false },
+    ]);
+    const second = await read();
+    // February kept (still marked), now final; March's final transfer computed afresh
+    expect(second.filter((r) => r.month === "2021-02")).toEqual(first.map((r) => ({ ...r, is_final: true, marked: true })));
+    expect(second.filter((r) => r.month === "2021-03").every((r) => !r.is_final && !r.marked)).toBe(true);
+    expect(second.filter((r) => r.month === "2021-03" && r.driver_kind === "supplier pathway").map((r) => r.transfers)).toEqual([1]);
   });
 });
