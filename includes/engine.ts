@@ -69,6 +69,13 @@ export interface SqlHelpers {
   /** `FROM`-clause item that unnests `arrayExpr` into rows with a column named `alias`. */
   unnest(arrayExpr: string, alias: string): string;
   /**
+   * `FROM`-clause item: the rows of `source` (a table or CTE, known as `name` in the query, by default `source`
+   * itself), one per element of its array column `arrayColumn`, the element in a column `alias`; a row whose array is
+   * empty or NULL gives none. DuckDB unnests in a select list: its lateral `cross join unnest` was about ten times
+   * slower (error_code_summary over a national month: 3.3 s against 0.35 s).
+   */
+  arrayRows(source: string, arrayColumn: string, alias: string, name?: string): string;
+  /**
    * An array of the DATEs from `first` to `last` (DATE expressions), both included, one `part` apart: as many
    * elements as the span holds, whatever it is. Empty when `last` is before `first`, NULL when either is NULL (so
    * unnesting it gives no row).
@@ -151,6 +158,7 @@ const bigquery: SqlHelpers = {
   // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
   firstBy: (value, orderBy) => `array_agg(struct(${value} as value) order by ${orderBy} limit 1)[offset(0)].value`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as ${alias}`,
+  arrayRows: (source, arrayColumn, alias, name = source) => `${source} as ${name} cross join unnest(${name}.${arrayColumn}) as ${alias}`,
   dateArray: (first, last, part) => `generate_date_array(${first}, ${last}, interval 1 ${part.toLowerCase()})`,
   starExcept: (columns, qualifier) => `${qualifier ? `${qualifier}.` : ""}* except (${columns.join(", ")})`,
   parseSpineTime: (expr) => {
@@ -207,6 +215,7 @@ const duckdb: SqlHelpers = {
   // aggregate (first(... order by ...)) buffers every row of every group and does not spill.
   firstBy: (value, orderBy) => `arg_min_null(${value}, row(${orderBy}))`,
   unnest: (arrayExpr, alias) => `unnest(${arrayExpr}) as _unnested_${alias}(${alias})`,
+  arrayRows: (source, arrayColumn, alias, name = source) => `(select *, unnest(${arrayColumn}) as ${alias} from ${source}) as ${name}`,
   // generate_series steps TIMESTAMPs (DATE arguments are cast to them); the elements are cast back to DATE.
   dateArray: (first, last, part) =>
     `cast(generate_series(cast(${first} as timestamp), cast(${last} as timestamp), interval 1 ${part.toLowerCase()}) as date[])`,
@@ -263,6 +272,7 @@ export const {
   countIf,
   firstBy,
   unnest,
+  arrayRows,
   dateArray,
   starExcept,
   setVariable,

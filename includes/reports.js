@@ -54,8 +54,7 @@ function shortNameOrUnknown(shortNameColumn) {
 function errorStrings(source, keys, errorCodes) {
     const keyList = (alias) => keys.map((k) => `${alias}.${k}`).join(", ");
     const exploded = exports.ERROR_LOCATIONS.map(({ location, column }) => `      select distinct ${keyList("listed")}, '${location}' as error_location, code\n` +
-        `      from ${source} as listed\n` +
-        `      cross join ${engine_1.sql.unnest(`listed.${column}`, "code")}\n` +
+        `      from ${engine_1.sql.arrayRows(source, column, "code", "listed")}\n` +
         `      where code is not null`).join("\n      union all\n");
     const pick = (location) => `coalesce(max(case when labelled.error_location = '${location}' then labelled.errors end), '')`;
     return [

@@ -55,8 +55,7 @@ export function errorStrings(source: string, keys: readonly string[], errorCodes
   const exploded = ERROR_LOCATIONS.map(
     ({ location, column }) =>
       `      select distinct ${keyList("listed")}, '${location}' as error_location, code\n` +
-      `      from ${source} as listed\n` +
-      `      cross join ${sql.unnest(`listed.${column}`, "code")}\n` +
+      `      from ${sql.arrayRows(source, column, "code", "listed")}\n` +
       `      where code is not null`,
   ).join("\n      union all\n");
   const pick = (location: string) => `coalesce(max(case when labelled.error_location = '${location}' then labelled.errors end), '')`;

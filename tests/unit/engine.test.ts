@@ -160,6 +160,21 @@ describe("engine helpers", () => {
     expect(await warehouse.rows(`select ${duck.starExcept(["a"])} from (select 1 as a, 2 as b)`)).toEqual([{ b: 2 }]);
   });
 
+  it("arrayRows gives a row per element, none for an empty or NULL array, under the source's name or another", async () => {
+    expect(bq.arrayRows("transfers", "codes", "code")).toBe("transfers as transfers cross join unnest(transfers.codes) as code");
+    expect(bq.arrayRows("gp2gp_marts.t", "codes", "code", "listed")).toBe("gp2gp_marts.t as listed cross join unnest(listed.codes) as code");
+    const source = "(select 1 as id, [1, 2] as codes union all select 2, [] union all select 3, null union all select 4, [null, 5])";
+    const rows = (from: string) => warehouse.rows<{ id: number; code: number | null }>(`with listed as ${source} select listed.id, code from ${from} order by all`);
+    const expected = [
+      { id: 1, code: 1 },
+      { id: 1, code: 2 },
+      { id: 4, code: 5 },
+      { id: 4, code: null },
+    ];
+    expect(await rows(duck.arrayRows("listed", "codes", "code"))).toEqual(expected);
+    expect(await rows(duck.arrayRows(source, "codes", "code", "listed"))).toEqual(expected);
+  });
+
   it("dateArray spans its arguments, whatever the span, and gives no row for NULL bounds", async () => {
     expect(bq.dateArray("a", "b", "MONTH")).toBe("generate_date_array(a, b, interval 1 month)");
     const months = (first: string, last: string) =>
