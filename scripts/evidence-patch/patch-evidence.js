@@ -26,6 +26,10 @@
  *   template/src/pages/+layout.js DuckDB-WASM starts with the first query the page's prerendered data does not answer
  *                                (a month or unit changed, a search typed), not on every page load
  *
+ * and a fourth saves build time:
+ *
+ *   template/vite.config.js      no gzipped size computed for each output file (vite's report, which Evidence hides)
+ *
  * Two more, in @evidence-dev/core-components 5.4.2, fix what axe-core finds against WCAG 2.2 AA (see
  * ACCESSIBILITY_PATCHES): an input's button no longer claims the combobox role without its required attributes, and
  * a table that scrolls sideways can be reached with the keyboard. A third puts a table's cells into the prerendered
@@ -366,6 +370,20 @@ const LAYOUT_PATCH = {
 };
 
 /**
+ * The template's vite build prints each output file's gzipped size, compressing every chunk once more after writing it;
+ * the reports build never shows that list (Evidence silences vite's log), so the time is spent for nothing.
+ */
+const VITE_CONFIG_PATCH = {
+  file: "template/vite.config.js",
+  edits: [
+    {
+      find: "\t\t\tminify: isDebug() ? false : true,\n",
+      replace: "\t\t\tminify: isDebug() ? false : true,\n" + `\t\t\t// ${MARKER}: no gzipped size of each output file (nobody reads it)\n` + "\t\t\treportCompressedSize: false,\n",
+    },
+  ],
+};
+
+/**
  * Two accessibility fixes in @evidence-dev/core-components 5.4.2 (axe-core, WCAG 2.2 AA, in the reports browser tests):
  *
  *   Dropdown.svelte      the button opening an input's list had role="combobox" without the aria-controls that role
@@ -426,7 +444,7 @@ const ACCESSIBILITY_PATCHES = [
 /** @type {Record<string, { version: string, patches: FilePatch[] }>} */
 const PACKAGES = {
   "@evidence-dev/universal-sql": { version: "3.0.1", patches: PATCHES },
-  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH, LAYOUT_PATCH] },
+  "@evidence-dev/evidence": { version: "40.1.8", patches: [CLI_PATCH, TAILWIND_PATCH, LAYOUT_PATCH, VITE_CONFIG_PATCH] },
   "@evidence-dev/core-components": { version: "5.4.2", patches: ACCESSIBILITY_PATCHES },
 };
 
