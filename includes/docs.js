@@ -204,7 +204,7 @@ const METRIC_COUNT_COLUMNS = {
     ambiguous_copc_count: "Unclassified failure / Ambiguous COPC messages.",
     integrated_total_count: "Integrated or suppressed at all: integrated on time + integrated late (upstream's internal integrated total; the population of the integration-time percentiles).",
     provisional_count: "Transfers still provisional (their cutoff window has not closed in the loaded data).",
-    sla_duration_median_seconds: "Median integration time in seconds of the integrated transfers (on time or late), nearest rank: the ceil(n/2)-th smallest sla_duration (the lower middle one when n is even; ties in conversation_id order). The clock runs from the effective core EHR to its decisive acknowledgement (Decision 8). NULL when none was integrated.",
+    sla_duration_median_seconds: "Median integration time in seconds of the integrated transfers (on time or late), nearest rank: the ceil(n/2)-th smallest sla_duration (the lower middle one when n is even). The clock runs from the effective core EHR to its decisive acknowledgement (Decision 8). NULL when none was integrated.",
     sla_duration_p90_seconds: "90th percentile integration time in seconds, nearest rank: the ceil(9n/10)-th smallest sla_duration of the n integrated transfers. NULL when none was integrated.",
 };
 /** The percentages among METRIC_COUNT_COLUMNS (computed by the marts, not kept in practice_month_counts). */
@@ -455,7 +455,7 @@ const TABLES = {
         ended_technical_failure: "Of transfers_ended, status Technical failure.",
         ended_unclassified_failure: "Of transfers_ended, status Unclassified failure.",
         timed_transfer_count: "Of transfers_reached, those with a time spent in the stage (they left it: see the stage's time column in transfer_journeys); the population of the percentiles and of the service level share. 0 at stage 5, which has no time.",
-        time_in_stage_median_seconds: "Median time spent in the stage in seconds, nearest rank (the ceil(n/2)-th smallest of the timed_transfer_count times, ties in conversation_id order); NULL when none.",
+        time_in_stage_median_seconds: "Median time spent in the stage in seconds, nearest rank (the ceil(n/2)-th smallest of the timed_transfer_count times); NULL when none.",
         time_in_stage_p90_seconds: "90th percentile time spent in the stage in seconds, nearest rank (the ceil(9n/10)-th smallest).",
         time_in_stage_p99_seconds: "99th percentile time spent in the stage in seconds, nearest rank (the ceil(99n/100)-th smallest).",
         service_level_seconds: `The stage's service level in seconds (includes/journeys.ts): ${journeys_1.STAGES.map((s) => `${s.order} ${s.serviceLevelReason}`).join(" ")}`,

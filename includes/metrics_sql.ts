@@ -219,7 +219,7 @@ export function finalMonthsAfterWatermark(marts: readonly MonthlyMart[]): string
 
 /**
  * Median and 90th percentile of sla_duration over the integrated transfers of `source`, per `groupBy`, by the
- * nearest-rank definition: sort the n durations ascending (ties in conversation_id order); the p-th percentile is
+ * nearest-rank definition: sort the n durations ascending; the p-th percentile is
  * the k-th value with k = ceil(p × n / 100), so the median is value ceil(n / 2) (the lower middle value when n is
  * even) and the 90th percentile value ceil(9n / 10). Always one of the durations, computed with window functions
  * and integer arithmetic only, so both engines give the same seconds. NULL when no transfer was integrated.
@@ -234,7 +234,9 @@ export function integrationTimes(source: string, groupBy: readonly string[]): st
     select
       ${groups},
       sla_duration,
-      row_number() over (partition by ${groups} order by sla_duration, conversation_id) as sla_rank,
+      -- ranked by the duration alone: tied rows have the same duration, so the value at a rank is the same whichever
+      -- takes it, and the sort has no string key
+      row_number() over (partition by ${groups} order by sla_duration) as sla_rank,
       count(*) over (partition by ${groups}) as sla_population
     from ${source}
     where ${isIntegrated} and sla_duration is not null
