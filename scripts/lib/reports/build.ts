@@ -133,7 +133,7 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuildR
     prepareWorkDir(workDir, source, project);
     const env: NodeJS.ProcessEnv = {
       ...inheritedEnvironment(),
-      // Evidence's build needs more heap than Node's default, and spent about a fifth of its time collecting garbage
+      // Evidence's build needs more heap than Node's default, and spent about a quarter of its time collecting garbage
       // with the default young generation (docs/performance.md). The caller's NODE_OPTIONS come last, so theirs win.
       NODE_OPTIONS: [...EVIDENCE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(" "),
       // The DuckDB connector joins the filename to the source folder, so it must be relative to it.
