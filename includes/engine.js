@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.parseSpineTime = exports.variable = exports.setVariable = exports.starExcept = exports.dateArray = exports.arrayRows = exports.unnest = exports.firstBy = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.identifier = exports.regexpFullMatch = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
+exports.parseSpineTime = exports.variable = exports.setVariable = exports.starExcept = exports.dateArray = exports.arrayRows = exports.unnest = exports.firstBy = exports.nearestRankPercentile = exports.percentileRankColumns = exports.countIf = exports.emptyArray = exports.arrayAggNonNull = exports.currentTimestamp = exports.mod = exports.intDiv = exports.formatTimestamp = exports.dayOfWeek = exports.dateDiffDays = exports.dateAdd = exports.dateTrunc = exports.timestampTrunc = exports.timestampAdd = exports.timestampDiffMicros = exports.epochMicros = exports.identifier = exports.regexpFullMatch = exports.regexpContains = exports.regexpExtract = exports.regexLiteral = exports.stringLiteral = exports.safeCast = exports.type = exports.sql = void 0;
 exports.helpersFor = helpersFor;
 /**
  * Per-engine SQL helpers: every construct the models use whose spelling or meaning differs between BigQuery
@@ -25,6 +25,12 @@ function spineTimeFrom(h, base, zone) {
     const offsetMinutes = `(case when ${zone} in ('', 'Z', 'UTC', 'GMT') then 0 when ${zone} = 'BST' then 60 ` +
         `else ${sign} * (${h.safeCast(`substr(${digits}, 1, 2)`, "INT64")} * 60 + ${h.safeCast(`substr(${digits}, 3, 2)`, "INT64")}) end)`;
     return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
+}
+/** A percentile as a whole number from 1 to 99 (nearestRankPercentile). */
+function checkedPercent(percent) {
+    if (!Number.isInteger(percent) || percent < 1 || percent > 99)
+        throw new Error(`nearestRankPercentile: percent must be a whole number from 1 to 99, not ${percent}`);
+    return percent;
 }
 const bigquery = {
     engine: "bigquery",
@@ -55,6 +61,9 @@ const bigquery = {
     arrayAggNonNull: (expr, orderBy, elementType) => `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
     emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
     countIf: (condition) => `countif(${condition})`,
+    percentileRankColumns: (value, partitionBy, rankAlias, populationAlias) => `case when ${value} is not null then row_number() over (partition by ${partitionBy}, ${value} is null order by ${value}) end as ${rankAlias}, ` +
+        `count(${value}) over (partition by ${partitionBy}) as ${populationAlias}`,
+    nearestRankPercentile: (value, rankColumn, populationColumn, percent) => `max(case when ${rankColumn} = div(${checkedPercent(percent)} * ${populationColumn} + 99, 100) then ${value} end)`,
     setVariable: () => "",
     variable: (_name, expr) => expr,
     // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
@@ -106,6 +115,8 @@ const duckdb = {
     arrayAggNonNull: (expr, orderBy, elementType) => `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
     emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
     countIf: (condition) => `count(*) filter (where ${condition})`,
+    percentileRankColumns: (_value, _partitionBy, rankAlias, populationAlias) => `cast(null as BIGINT) as ${rankAlias}, cast(null as BIGINT) as ${populationAlias}`,
+    nearestRankPercentile: (value, _rankColumn, _populationColumn, percent) => `quantile_disc(${value}, ${(checkedPercent(percent) / 100).toFixed(2)})`,
     setVariable: (name, expr) => `set variable ${name} = ${expr};\n`,
     variable: (name) => `getvariable('${name}')`,
     // arg_min_null (unlike arg_min, it keeps a NULL value) over a composite key holds one row per group; an ordered
@@ -139,4 +150,4 @@ function helpersFor(engine) {
 }
 /** The helpers for the engine this compile targets (the `engine` var). */
 exports.sql = helpersFor(config_1.vars.engine);
-exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.regexpFullMatch = exports.sql.regexpFullMatch, exports.identifier = exports.sql.identifier, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.arrayRows = exports.sql.arrayRows, exports.dateArray = exports.sql.dateArray, exports.starExcept = exports.sql.starExcept, exports.setVariable = exports.sql.setVariable, exports.variable = exports.sql.variable, exports.parseSpineTime = exports.sql.parseSpineTime;
+exports.type = exports.sql.type, exports.safeCast = exports.sql.safeCast, exports.stringLiteral = exports.sql.stringLiteral, exports.regexLiteral = exports.sql.regexLiteral, exports.regexpExtract = exports.sql.regexpExtract, exports.regexpContains = exports.sql.regexpContains, exports.regexpFullMatch = exports.sql.regexpFullMatch, exports.identifier = exports.sql.identifier, exports.epochMicros = exports.sql.epochMicros, exports.timestampDiffMicros = exports.sql.timestampDiffMicros, exports.timestampAdd = exports.sql.timestampAdd, exports.timestampTrunc = exports.sql.timestampTrunc, exports.dateTrunc = exports.sql.dateTrunc, exports.dateAdd = exports.sql.dateAdd, exports.dateDiffDays = exports.sql.dateDiffDays, exports.dayOfWeek = exports.sql.dayOfWeek, exports.formatTimestamp = exports.sql.formatTimestamp, exports.intDiv = exports.sql.intDiv, exports.mod = exports.sql.mod, exports.currentTimestamp = exports.sql.currentTimestamp, exports.arrayAggNonNull = exports.sql.arrayAggNonNull, exports.emptyArray = exports.sql.emptyArray, exports.countIf = exports.sql.countIf, exports.percentileRankColumns = exports.sql.percentileRankColumns, exports.nearestRankPercentile = exports.sql.nearestRankPercentile, exports.firstBy = exports.sql.firstBy, exports.unnest = exports.sql.unnest, exports.arrayRows = exports.sql.arrayRows, exports.dateArray = exports.sql.dateArray, exports.starExcept = exports.sql.starExcept, exports.setVariable = exports.sql.setVariable, exports.variable = exports.sql.variable, exports.parseSpineTime = exports.sql.parseSpineTime;

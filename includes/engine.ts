@@ -86,6 +86,18 @@ export interface SqlHelpers {
    * DuckDB's countif gives NULL then, so DuckDB counts with a FILTER clause instead.
    */
   countIf(condition: string): string;
+  /**
+   * Nearest-rank percentiles: the value of rank ceil(p × n / 100) among the n non-NULL values of `value` in a group
+   * (one of the values, integer arithmetic only). `percentileRankColumns` gives the two select-list columns a row needs
+   * before grouping, named `rankAlias` and `populationAlias`, over the groups `partitionBy` (a column list);
+   * `nearestRankPercentile` is the aggregate over the grouped rows, `percent` 1 to 99. BigQuery has no exact
+   * percentile aggregate (PERCENTILE_DISC is analytic only, APPROX_QUANTILES approximate), so each row carries its
+   * rank and its group's population from window functions. DuckDB's quantile_disc, given the fraction as a DECIMAL,
+   * picks the same rank with integer arithmetic (ceil(n × p / 100)) and needs no window: the columns are NULL and the
+   * sort is skipped (journey_stages_monthly over a national month: 1.80 s against 0.69 s, every row the same).
+   */
+  percentileRankColumns(value: string, partitionBy: string, rankAlias: string, populationAlias: string): string;
+  nearestRankPercentile(value: string, rankColumn: string, populationColumn: string, percent: number): string;
   /** `SELECT *` minus some columns. */
   starExcept(columns: string[], qualifier?: string): string;
   /**
@@ -123,6 +135,12 @@ function spineTimeFrom(h: SqlHelpers, base: string, zone: string): string {
   return `(case when ${naive} is null then null else ${h.timestampAdd(naive, `-1 * ${offsetMinutes}`, "MINUTE")} end)`;
 }
 
+/** A percentile as a whole number from 1 to 99 (nearestRankPercentile). */
+function checkedPercent(percent: number): number {
+  if (!Number.isInteger(percent) || percent < 1 || percent > 99) throw new Error(`nearestRankPercentile: percent must be a whole number from 1 to 99, not ${percent}`);
+  return percent;
+}
+
 const bigquery: SqlHelpers = {
   engine: "bigquery",
   type: (t) => t,
@@ -153,6 +171,11 @@ const bigquery: SqlHelpers = {
     `ifnull(array_agg(${expr} ignore nulls order by ${orderBy}), ${bigquery.emptyArray(elementType)})`,
   emptyArray: (elementType) => `array<${elementType.toLowerCase()}>[]`,
   countIf: (condition) => `countif(${condition})`,
+  percentileRankColumns: (value, partitionBy, rankAlias, populationAlias) =>
+    `case when ${value} is not null then row_number() over (partition by ${partitionBy}, ${value} is null order by ${value}) end as ${rankAlias}, ` +
+    `count(${value}) over (partition by ${partitionBy}) as ${populationAlias}`,
+  nearestRankPercentile: (value, rankColumn, populationColumn, percent) =>
+    `max(case when ${rankColumn} = div(${checkedPercent(percent)} * ${populationColumn} + 99, 100) then ${value} end)`,
   setVariable: () => "",
   variable: (_name, expr) => expr,
   // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
@@ -209,6 +232,8 @@ const duckdb: SqlHelpers = {
     `coalesce(list(${expr} order by ${orderBy}) filter (where ${expr} is not null), ${duckdb.emptyArray(elementType)})`,
   emptyArray: (elementType) => `cast([] as ${DUCKDB_TYPES[`ARRAY<${elementType}>`]})`,
   countIf: (condition) => `count(*) filter (where ${condition})`,
+  percentileRankColumns: (_value, _partitionBy, rankAlias, populationAlias) => `cast(null as BIGINT) as ${rankAlias}, cast(null as BIGINT) as ${populationAlias}`,
+  nearestRankPercentile: (value, _rankColumn, _populationColumn, percent) => `quantile_disc(${value}, ${(checkedPercent(percent) / 100).toFixed(2)})`,
   setVariable: (name, expr) => `set variable ${name} = ${expr};\n`,
   variable: (name) => `getvariable('${name}')`,
   // arg_min_null (unlike arg_min, it keeps a NULL value) over a composite key holds one row per group; an ordered
@@ -270,6 +295,8 @@ export const {
   arrayAggNonNull,
   emptyArray,
   countIf,
+  percentileRankColumns,
+  nearestRankPercentile,
   firstBy,
   unnest,
   arrayRows,

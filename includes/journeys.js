@@ -6,7 +6,6 @@ exports.waitingOn = waitingOn;
 exports.secondsBetween = secondsBetween;
 exports.stagesRelation = stagesRelation;
 exports.timeInStage = timeInStage;
-exports.nearestRank = nearestRank;
 /**
  * The journey of a transfer through the GP2GP stages, as the classification of one cutoff window sees its messages:
  * the stage order, the stage each transfer stopped at, who it waits on, the time spent in each stage and the service
@@ -106,14 +105,6 @@ function timeInStage(stageOrder) {
 }
 /** Percentiles kept by journey_stages_monthly: column suffix → percentile. */
 exports.PERCENTILES = { median: 50, p90: 90, p99: 99 };
-/**
- * Nearest-rank percentile `p` (1 to 100) of a value ranked `rankColumn` (1 = smallest) among `populationColumn`
- * values: the value of rank ceil(p × n / 100), as the integration-time percentiles of the metric marts (one of the
- * values, integer arithmetic only, the same on both engines). An aggregate over the ranked rows of a group.
- */
-function nearestRank(value, rankColumn, populationColumn, p) {
-    return `max(case when ${rankColumn} = ${engine_1.sql.intDiv(`(${p} * ${populationColumn} + ${100 - 1})`, "100")} then ${value} end)`;
-}
 /** The label of the all-pathways rows of journey_stages_monthly (both supplier columns). */
 exports.ALL_SUPPLIERS = "All";
 /**

@@ -129,15 +129,6 @@ export function timeInStage(stageOrder: string): string {
 /** Percentiles kept by journey_stages_monthly: column suffix → percentile. */
 export const PERCENTILES = { median: 50, p90: 90, p99: 99 } as const;
 
-/**
- * Nearest-rank percentile `p` (1 to 100) of a value ranked `rankColumn` (1 = smallest) among `populationColumn`
- * values: the value of rank ceil(p × n / 100), as the integration-time percentiles of the metric marts (one of the
- * values, integer arithmetic only, the same on both engines). An aggregate over the ranked rows of a group.
- */
-export function nearestRank(value: string, rankColumn: string, populationColumn: string, p: number): string {
-  return `max(case when ${rankColumn} = ${sql.intDiv(`(${p} * ${populationColumn} + ${100 - 1})`, "100")} then ${value} end)`;
-}
-
 /** The label of the all-pathways rows of journey_stages_monthly (both supplier columns). */
 export const ALL_SUPPLIERS = "All";
 

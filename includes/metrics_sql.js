@@ -203,23 +203,22 @@ function finalMonthsAfterWatermark(marts) {
  * Median and 90th percentile of sla_duration over the integrated transfers of `source`, per `groupBy`, by the
  * nearest-rank definition: sort the n durations ascending; the p-th percentile is
  * the k-th value with k = ceil(p × n / 100), so the median is value ceil(n / 2) (the lower middle value when n is
- * even) and the 90th percentile value ceil(9n / 10). Always one of the durations, computed with window functions
- * and integer arithmetic only, so both engines give the same seconds. NULL when no transfer was integrated.
+ * even) and the 90th percentile value ceil(9n / 10). Always one of the durations, with integer arithmetic only
+ * (engine.nearestRankPercentile), so both engines give the same seconds. NULL when no transfer was integrated.
  */
 function integrationTimes(source, groupBy) {
     const groups = groupBy.join(", ");
     return `select
     ${groups},
-    max(case when sla_rank = ${engine_1.sql.intDiv("(sla_population + 1)", "2")} then sla_duration end) as sla_duration_median_seconds,
-    max(case when sla_rank = ${engine_1.sql.intDiv("(9 * sla_population + 9)", "10")} then sla_duration end) as sla_duration_p90_seconds
+    ${engine_1.sql.nearestRankPercentile("sla_duration", "sla_rank", "sla_population", 50)} as sla_duration_median_seconds,
+    ${engine_1.sql.nearestRankPercentile("sla_duration", "sla_rank", "sla_population", 90)} as sla_duration_p90_seconds
   from (
     select
       ${groups},
       sla_duration,
-      -- ranked by the duration alone: tied rows have the same duration, so the value at a rank is the same whichever
-      -- takes it, and the sort has no string key
-      row_number() over (partition by ${groups} order by sla_duration) as sla_rank,
-      count(*) over (partition by ${groups}) as sla_population
+      -- ranked by the duration alone where the engine ranks: tied rows have the same duration, so the value at a rank
+      -- is the same whichever takes it
+      ${engine_1.sql.percentileRankColumns("sla_duration", groups, "sla_rank", "sla_population")}
     from ${source}
     where ${exports.isIntegrated} and sla_duration is not null
   ) as ranked

@@ -175,6 +175,29 @@ describe("engine helpers", () => {
     expect(await rows(duck.arrayRows(source, "codes", "code", "listed"))).toEqual(expected);
   });
 
+  it("nearestRankPercentile gives the value of rank ceil(p × n / 100) among a group's non-NULL values, on both engines' SQL", async () => {
+    // groups of 1 to 260 values with ties and NULLs, in an order unrelated to the values
+    const groups = Array.from({ length: 260 }, (_, g) => Array.from({ length: g + 1 }, (_, i) => (i % 7 === 3 ? null : ((i * 7919 + g * 31) % 97) * 10)));
+    const rows = groups.flatMap((values, g) => values.map((v) => `(${g}, ${v ?? "null"})`)).join(", ");
+    const source = `(select * from (values ${rows}) as t(g, v))`;
+    const percents = [50, 90, 99];
+    const expected = groups.map((values, g) => {
+      const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+      return { g, ...Object.fromEntries(percents.map((p) => [`p${p}`, sorted.length === 0 ? null : sorted[Math.ceil((p * sorted.length) / 100) - 1]!])) };
+    });
+    const query = (h: typeof duck) =>
+      `select g, ${percents.map((p) => `${h.nearestRankPercentile("v", "v_rank", "v_population", p)} as p${p}`).join(", ")}
+       from (select g, v, ${h.percentileRankColumns("v", "g", "v_rank", "v_population")} from ${source}) as ranked
+       group by g order by g`;
+    expect(await warehouse.rows(query(duck))).toEqual(expected);
+    expect(query(duck)).not.toContain(" over ");
+    // BigQuery's text, run on DuckDB with its one BigQuery-only function (div) defined as a macro
+    await warehouse.run("create or replace temp macro div(a, b) as a // b");
+    expect(query(bq)).toContain("row_number() over (partition by g, v is null order by v)");
+    expect(await warehouse.rows(query(bq))).toEqual(expected);
+    expect(() => duck.nearestRankPercentile("v", "r", "n", 99.5)).toThrow(/whole number from 1 to 99/);
+  });
+
   it("dateArray spans its arguments, whatever the span, and gives no row for NULL bounds", async () => {
     expect(bq.dateArray("a", "b", "MONTH")).toBe("generate_date_array(a, b, interval 1 month)");
     const months = (first: string, last: string) =>
