@@ -13,6 +13,9 @@ import { BigQueryCredentialsError } from "../../scripts/lib/bigquery-credentials
 import {
   bigQueryLoadClient,
   bigQueryLoadTargetFromEnvironment,
+  isLoadConflict,
+  LOAD_LOCK_TABLE,
+  LOAD_LOG_CHANGED,
   loadIntoBigQuery,
   loadReferenceIntoBigQuery,
   loadSpineIntoBigQuery,
@@ -20,6 +23,7 @@ import {
   STAGING_PREFIX,
   type BigQueryLoadClient,
   type BigQueryLoadTarget,
+  type ConflictRetry,
   type LoadJobConfig,
   type TableId,
 } from "../../scripts/lib/load/bigquery";
@@ -45,7 +49,16 @@ type LoadLogRow = {
   replaced_by_load_id: number | null;
 };
 
-/** A fake BigQuery: records every job and answers the loader's reads from a small state. */
+/** BigQuery's error for a transaction cancelled by a concurrent one, as the client library raises it. */
+function concurrentUpdateError(): Error {
+  const message = "Transaction is aborted due to concurrent update against table test-proj.gp2gp_raw.load_lock.";
+  return Object.assign(new Error(message), { code: 400, errors: [{ reason: "invalidQuery", message }] });
+}
+
+/**
+ * A fake BigQuery: records every job and answers the loader's reads from a small state. A transaction fails its
+ * load_log check as BigQuery's ASSERT would when load_log has changed since the load read it.
+ */
 class FakeBigQuery implements BigQueryLoadClient {
   readonly jobs: ({ kind: "query"; sql: string; config: QueryJobConfig } | { kind: "load"; destination: TableId; config: LoadJobConfig; content: string })[] = [];
   loadLog: LoadLogRow[] = [];
@@ -53,7 +66,11 @@ class FakeBigQuery implements BigQueryLoadClient {
   counts = { row_count: 0, loaded_count: 0, rejected_count: 0 };
   rejects: { source_row: number; reason: string }[] = [];
   failScript?: string;
-  columns = RAW_TABLES.flatMap((t) => t.columns.map((c) => ({ table_name: t.name, column_name: c.name, data_type: c.type })));
+  /** Errors the next transactions fail with, in turn (e.g. BigQuery cancelling one for a concurrent update). */
+  scriptErrors: Error[] = [];
+  /** Runs before the next transaction (once), e.g. another load committing meanwhile. */
+  beforeScript?: () => void;
+  columns = [...RAW_TABLES, LOAD_LOCK_TABLE].flatMap((t) => t.columns.map((c) => ({ table_name: t.name, column_name: c.name, data_type: c.type })));
 
   async load(destination: TableId, file: string, config: LoadJobConfig): Promise<void> {
     this.jobs.push({ kind: "load", destination, config, content: fs.readFileSync(file, "utf8") });
@@ -67,13 +84,20 @@ class FakeBigQuery implements BigQueryLoadClient {
       const kind = /source_kind = '(\w+)'/.exec(sql)![1];
       return this.loadLog.filter((l) => l.source_kind === kind && l.replaced_by_load_id === null);
     }
-    if (/coalesce\(max\(load_id\), 0\) \+ 1/.test(sql)) return [{ load_id: Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 }];
+    if (/^select coalesce\(max\(load_id\), 0\) \+ 1/.test(sql)) return [{ load_id: Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 }];
     if (/^select load_id, file_name from .* source_kind = 'spine'/.test(sql)) {
       const except = Number(/load_id <> (\d+)/.exec(sql)![1]);
       return this.loadLog.filter((l) => l.source_kind === "spine" && l.replaced_by_load_id === null && l.load_id !== except);
     }
     if (/^begin transaction/.test(sql)) {
+      const before = this.beforeScript;
+      this.beforeScript = undefined;
+      before?.();
       if (this.failScript) throw new Error(this.failScript);
+      const error = this.scriptErrors.shift();
+      if (error) throw error;
+      const check = /assert \(select coalesce\(max\(load_id\), 0\) \+ 1 from `[^`]+`\) = (\d+) as '([^']+)'/.exec(sql)!;
+      if (Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 !== Number(check[1])) throw new Error(`Query error: ${check[2]} at [3:1]`);
       const insert = /values \((\d+), '(\w+)', '([^']+)', '[^']*', \d+, '(\w+)', \d+, [^]*?, (?:date '([\d-]+)'|null), timestamp/.exec(sql)!;
       const loadId = Number(insert[1]);
       const replaced = /set replaced_by_load_id = \d+ where load_id in \(([\d, ]+)\)/.exec(sql);
@@ -107,6 +131,17 @@ class FakeBigQuery implements BigQueryLoadClient {
   scripts(): string[] {
     return this.queries().filter((q) => q.startsWith("begin transaction"));
   }
+
+  /** A row of load_log as another load would commit it. */
+  commitOther(kind: string, fileName: string): void {
+    const loadId = Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1;
+    this.loadLog.push({ load_id: loadId, source_kind: kind, file_name: fileName, sha256: "0".repeat(64), reference_month: null, replaced_by_load_id: null });
+  }
+}
+
+/** A retry that waits for nothing and records the waits. */
+function instantRetry(waits: number[], attempts = 3): ConflictRetry {
+  return { attempts, backoffMs: (attempt) => 1000 * attempt, sleep: async (ms) => void waits.push(ms) };
 }
 
 let dir: string;
@@ -135,7 +170,8 @@ function file(name: string, content: string): string {
 
 const SETUP = [
   "create schema if not exists `test-proj.gp2gp_raw`",
-  ...RAW_TABLES.map((t) => `create table if not exists \`${t.name}\``),
+  ...[...RAW_TABLES, LOAD_LOCK_TABLE].map((t) => `create table if not exists \`${t.name}\``),
+  "insert into `load_lock` (load_id, locked_at) select",
   "select table_name, column_name, data_type from `INFORMATION_SCHEMA.COLUMNS`",
 ];
 
@@ -152,8 +188,8 @@ describe("loadSpineIntoBigQuery", () => {
 
     expect(client.outline()).toEqual([
       ...SETUP,
-      "select load_id, file_name, sha256, cast(reference_month as",
       "select coalesce(max(load_id), 0) + 1 as",
+      "select load_id, file_name, sha256, cast(reference_month as",
       `create table \`${STAGING_PREFIX}spine\` (source_row INT64, fault`,
       `load ${STAGING_PREFIX}spine`,
       "select load_id, file_name from `load_log` where",
@@ -189,9 +225,10 @@ describe("loadSpineIntoBigQuery", () => {
     const statements = transaction.split(";\n").map((s) => s.trim().split(/\s+/).slice(0, 3).join(" "));
     expect(statements).toEqual([
       "begin transaction",
+      "update `test-proj.gp2gp_raw.load_lock` set",
+      "assert (select coalesce(max(load_id),",
       "insert into `test-proj.gp2gp_raw.spine_messages`",
       "insert into `test-proj.gp2gp_raw.spine_messages_rejected`",
-      "assert not exists",
       "insert into `test-proj.gp2gp_raw.load_log`",
       "assert (select row_count",
       "commit transaction;",
@@ -238,8 +275,10 @@ describe("loadSpineIntoBigQuery", () => {
     expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 3, rows: 2, loaded: 2 });
     const [transaction] = client.scripts();
     const statements = transaction.split(";\n").map((s) => s.trim().split("\n")[0]);
-    expect(statements.slice(0, 3)).toEqual([
+    expect(statements.slice(0, 5)).toEqual([
       "begin transaction",
+      "update `test-proj.gp2gp_raw.load_lock` set load_id = 3, locked_at = current_timestamp() where true",
+      `assert (select coalesce(max(load_id), 0) + 1 from \`test-proj.gp2gp_raw.load_log\`) = 3 as '${DAY}: ${LOAD_LOG_CHANGED}'`,
       "delete from `test-proj.gp2gp_raw.spine_messages` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.spine_messages_rejected` where load_id = 1",
     ]);
@@ -281,6 +320,82 @@ describe("loadSpineIntoBigQuery", () => {
     expect(error).toBeInstanceOf(LoadError);
     expect((error as Error).message).toBe(`${spine} could not be loaded into BigQuery (nothing of it was committed): Query error: Transaction aborted`);
     expect(client.outline().slice(-2)).toEqual(["begin transaction;", `drop table if exists \`${STAGING_PREFIX}spine\``]);
+    // An error that is not a concurrent load's is not retried.
+    expect(client.scripts()).toHaveLength(1);
+  });
+
+  it("retries a transaction BigQuery cancelled for a concurrent update, reusing the staging table, and commits", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits) };
+    client.scriptErrors = [concurrentUpdateError()];
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine({}, 1)]))]);
+    expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 1, rows: 1 });
+    expect(waits).toEqual([1000]);
+    // One staging table and load job; load_log read again before the second transaction; one drop at the end.
+    expect(client.outline().slice(SETUP.length)).toEqual([
+      "select coalesce(max(load_id), 0) + 1 as",
+      "select load_id, file_name, sha256, cast(reference_month as",
+      `create table \`${STAGING_PREFIX}spine\` (source_row INT64, fault`,
+      `load ${STAGING_PREFIX}spine`,
+      "select load_id, file_name from `load_log` where",
+      "begin transaction;",
+      "select coalesce(max(load_id), 0) + 1 as",
+      "select load_id, file_name, sha256, cast(reference_month as",
+      "select load_id, file_name from `load_log` where",
+      "begin transaction;",
+      `drop table if exists \`${STAGING_PREFIX}spine\``,
+      "select row_count, loaded_count, rejected_count from `load_log`",
+    ]);
+    const [first, second] = client.scripts();
+    // The same transaction again (only the time of the load differs).
+    const loadedAt = (sql: string) => sql.replace(/timestamp '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+'\)/, "timestamp 'loaded at')");
+    expect(loadedAt(second)).toBe(loadedAt(first));
+    expect(client.loadLog.map((l) => l.load_id)).toEqual([1]);
+  });
+
+  it("takes the next load id again when another load committed between its reads and its transaction", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits) };
+    client.beforeScript = () => client.commitOther("spine", "2024-03-05_spine_messages.csv");
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine({}, 1)]))]);
+    // The first transaction's check failed (it was to be load 1); the retry is load 2 and sees load 1 as a neighbour.
+    expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 2 });
+    expect(waits).toEqual([1000]);
+    const [first, second] = client.scripts();
+    expect(first).toContain(`) = 1 as '${DAY}: ${LOAD_LOG_CHANGED}'`);
+    expect(second).toContain(`) = 2 as '${DAY}: ${LOAD_LOG_CHANGED}'`);
+    expect(first).not.toContain("qualify");
+    expect(second).toContain("where load_id in (1) qualify");
+    expect(client.loadLog.map((l) => [l.load_id, l.file_name])).toEqual([
+      [1, "2024-03-05_spine_messages.csv"],
+      [2, DAY],
+    ]);
+  });
+
+  it("gives up after the retry's attempts, naming the file, with nothing committed", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits, 3) };
+    client.scriptErrors = [concurrentUpdateError(), concurrentUpdateError(), concurrentUpdateError()];
+    const spine = file(DAY, spineCsv([spineLine({}, 1)]));
+    const error = await loadSpineIntoBigQuery(target, [spine]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoadError);
+    expect((error as Error).message).toBe(
+      `${spine} could not be loaded into BigQuery (nothing of it was committed): Transaction is aborted due to concurrent update against table test-proj.gp2gp_raw.load_lock. (tried 3 times: other loads into test-proj.gp2gp_raw kept committing at the same time)`,
+    );
+    expect(waits).toEqual([1000, 2000]);
+    expect(client.scripts()).toHaveLength(3);
+    expect(client.loadLog).toEqual([]);
+    expect(client.queries().filter((q) => q.startsWith("drop table if exists"))).toHaveLength(1);
+  });
+
+  it("tells a concurrent load's error from any other", () => {
+    expect(isLoadConflict(concurrentUpdateError())).toBe(true);
+    expect(isLoadConflict(Object.assign(new Error("Query error at [1:1]"), { errors: [{ message: "Transaction is aborted due to concurrent update against table p.d.t" }] }))).toBe(true);
+    expect(isLoadConflict(new Error(`Query error: x.csv: ${LOAD_LOG_CHANGED} at [3:1]`))).toBe(true);
+    expect(isLoadConflict(new Error("Query error: x.csv: the rows read are not the rows loaded and rejected at [9:1]"))).toBe(false);
+    expect(isLoadConflict(new Error("Access Denied: Table test-proj:gp2gp_raw.load_log"))).toBe(false);
   });
 
   it("refuses a file that is not a Spine export, a badly named one, and a gs:// URI before any job", async () => {
@@ -348,6 +463,7 @@ describe("loadReferenceIntoBigQuery", () => {
     expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 2, rows: 4 });
     const [transaction] = client.scripts();
     expect(transaction.split(";\n").filter((st) => /^(delete|update)/.test(st))).toEqual([
+      "update `test-proj.gp2gp_raw.load_lock` set load_id = 2, locked_at = current_timestamp() where true",
       "delete from `test-proj.gp2gp_raw.ods_practices` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.ods_practice_asids` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.ods_sicbl_practices` where load_id = 1",
@@ -428,7 +544,7 @@ describe("the statements the BigQuery loader issues (ZetaSQL, BigQuery mode)", (
 
   it("are valid BigQuery against the raw tables and the staging tables", async () => {
     expect(issued.length).toBeGreaterThan(50);
-    const catalog: Catalog = rawCatalog(PROJECT, RAW);
+    const catalog: Catalog = rawCatalog(PROJECT, RAW, [...RAW_TABLES, LOAD_LOCK_TABLE]);
     catalog.addTable(`${PROJECT}.${RAW}.INFORMATION_SCHEMA.COLUMNS`, [
       { name: "table_name", type: typeOf("STRING") },
       { name: "column_name", type: typeOf("STRING") },
