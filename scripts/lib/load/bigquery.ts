@@ -17,8 +17,9 @@
  * Every statement is BigQuery Standard SQL built here or in spine-sql.ts/load-log.ts; tests run them through the
  * ZetaSQL analyzer. The client is injected (BigQueryLoadClient), so the loader is unit-tested without a network.
  *
- * Files are read from the local file system: a `gs://` URI is refused, because the rows are numbered and checked as
- * the file is read (copy it first, e.g. `gcloud storage cp gs://bucket/2024-03-01_spine_messages.csv.gz .`).
+ * A `gs://bucket/name` file (or for Spine a `gs://bucket/prefix/` folder) is downloaded to a temporary file named as
+ * the object and loaded exactly as a local file (cloud-storage.ts): the rows are numbered and checked as the file is
+ * read, so BigQuery never reads the object itself. The temporary file is deleted once the file is loaded.
  *
  * Loads into one raw dataset are serialised by a lock table, load_lock (one row, created with the raw tables; it is
  * BigQuery's alone, not a raw table, so the DuckDB loader and the graph never see it). Each file's transaction first
@@ -40,18 +41,19 @@ import path from "node:path";
 import { z } from "zod";
 import { helpersFor, type SqlType } from "../../../includes/engine";
 import { RAW_TABLES, rawTable, type RawTable } from "../../../includes/raw_schemas";
-import { createBigQueryClient } from "../bigquery-credentials";
+import { createBigQueryClient, createCloudStorageClient } from "../bigquery-credentials";
 import { workflowSettingsDefaultLocation, workflowSettingsDefaultProject } from "../project-context";
 import { BigQueryExecutor, DEFAULT_LOCATION, type QueryJobConfig } from "../runner/bigquery";
 import { createSchemaStatement, tableReference } from "../runner/bigquery-sql";
-import { describeFile, elapsedSeconds, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type FileLoadResult, type LoadSummary, type SourceKind } from "./common";
+import { describeFile, elapsedSeconds, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type FileLoadResult, type FileSource, type LoadSummary, type SourceKind } from "./common";
+import { cloudStorageClient, downloadObject, isCloudStorageUri, lazyCloudStorageClient, listCloudStorageFiles, withLocalCopy, type CloudStorageClient, type LocalSource } from "./cloud-storage";
 import { peekHeader } from "./csv";
 import { deleteLoad, identityKey, loadLogInsert, markReplaced } from "./load-log";
 import type { CellValue, ReferenceLoad } from "./raw-tables";
 import { prepareAsidLookup } from "./asid-lookup";
 import { prepareGeography } from "./geography";
 import { prepareOds } from "./ods";
-import { listSpineFiles, normaliseSpineFile, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
+import { listSpineFiles, NO_SPINE_FILES, normaliseSpineFile, SPINE_FILE_PATTERN, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
 import { currentSpineLoadsQuery, neighbourLoadIds, spineInserts, type SpineFileContext } from "./spine-sql";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
 
@@ -115,6 +117,8 @@ export interface BigQueryLoadTarget {
   readonly raw: string;
   /** How a load that lost to a concurrent one is retried (default LOAD_CONFLICT_RETRY). */
   readonly retry?: ConflictRetry;
+  /** Where `gs://` files are downloaded from. */
+  readonly storage?: CloudStorageClient;
 }
 
 /**
@@ -365,16 +369,6 @@ export function referenceLoadJobConfig(table: string, location: string): LoadJob
   return loadJobConfig("NEWLINE_DELIMITED_JSON", referenceStagingFields(table), location);
 }
 
-/** Refuses a Cloud Storage URI (see the top of this file). */
-function requireLocal(input: string): void {
-  if (/^gs:\/\//i.test(input)) {
-    throw new LoadError(
-      input,
-      "is a Cloud Storage URI: the loader numbers and checks every row as it reads the file, so copy it to a local file first (gcloud storage cp <uri> .) and load that",
-    );
-  }
-}
-
 function nowUtc(): string {
   return new Date().toISOString().replace("T", " ").replace("Z", "");
 }
@@ -483,45 +477,68 @@ async function stage(target: BigQueryLoadTarget, table: TableId, staged: TableId
  * Every file's header is checked before anything is loaded; each file then loads in its own transaction.
  */
 export async function loadSpineIntoBigQuery(target: BigQueryLoadTarget, inputs: readonly string[], options: Omit<LoadSpineOptions, "raw"> = {}): Promise<LoadSummary> {
-  inputs.forEach(requireLocal);
   const toleranceDays = timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS);
-  const files = await listSpineFiles(inputs);
-  const checked = [];
-  for (const file of files) checked.push({ file, day: spineFileDay(file), header: spineHeader(file, await peekHeader(file, file)) });
-  await ensureBigQueryRawTables(target);
-  const results = [];
-  for (const { file: displayPath, day, header } of checked) {
-    const context: SpineFileContext = { day, toleranceDays };
-    const file = await describeFile(displayPath);
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
-    const normalisedPath = path.join(workDir, "rows.csv");
-    let rows = 0;
-    try {
-      results.push(
-        await loadOneFile(target, {
-          kind: "spine",
-          file,
-          referenceMonth: null,
-          tables: ["spine_messages", "spine_messages_rejected"],
-          async prepare() {
-            rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
-          },
-          stage: (loadId, staged) => stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location)),
-          async plan(source, loadId, previous) {
-            const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
-            // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
-            const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
-            const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
-            const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
-            return { rows, writes: [sql.valid(source), sql.rejected(source)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
-          },
-        }),
-      );
-    } finally {
-      fs.rmSync(workDir, { recursive: true, force: true });
+  // Cloud Storage objects are all downloaded first (every header is checked before anything is loaded), each deleted once loaded.
+  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-gs-"));
+  try {
+    const checked = [];
+    for (const source of await spineSources(target.storage, inputs, downloads)) {
+      checked.push({ source, day: spineFileDay(source.displayPath), header: spineHeader(source.displayPath, await peekHeader(source.path, source.displayPath)) });
     }
+    await ensureBigQueryRawTables(target);
+    const results = [];
+    for (const { source, day, header } of checked) {
+      const context: SpineFileContext = { day, toleranceDays };
+      const file = await describeFile(source);
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
+      const normalisedPath = path.join(workDir, "rows.csv");
+      let rows = 0;
+      try {
+        results.push(
+          await loadOneFile(target, {
+            kind: "spine",
+            file,
+            referenceMonth: null,
+            tables: ["spine_messages", "spine_messages_rejected"],
+            async prepare() {
+              rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
+            },
+            stage: (loadId, staged) => stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location)),
+            async plan(source, loadId, previous) {
+              const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
+              // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
+              const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
+              const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
+              const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
+              return { rows, writes: [sql.valid(source), sql.rejected(source)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
+            },
+          }),
+        );
+      } finally {
+        fs.rmSync(workDir, { recursive: true, force: true });
+        if (source.downloaded) fs.rmSync(source.path, { force: true });
+      }
+    }
+    return summarise(results);
+  } finally {
+    fs.rmSync(downloads, { recursive: true, force: true });
   }
-  return summarise(results);
+}
+
+/**
+ * The Spine exports `inputs` name, as local files: local files and folders as listSpineFiles lists them, Cloud Storage
+ * objects and folders (the exports directly in them, in name order) downloaded into `workDir`.
+ */
+async function spineSources(storage: CloudStorageClient | undefined, inputs: readonly string[], workDir: string): Promise<LocalSource[]> {
+  const sources: LocalSource[] = [];
+  for (const input of inputs) {
+    if (!isCloudStorageUri(input)) {
+      sources.push(...(await listSpineFiles([input])).map((file) => ({ path: file, displayPath: file, downloaded: false })));
+      continue;
+    }
+    for (const uri of await listCloudStorageFiles(storage, input, SPINE_FILE_PATTERN, NO_SPINE_FILES)) sources.push(await downloadObject(storage, uri, workDir));
+  }
+  return sources;
 }
 
 /** Newline-delimited JSON of rows, with each of the table's columns (NULL for a missing key). */
@@ -612,7 +629,13 @@ export function bigQueryLoadTargetFromEnvironment(raw: string, env: NodeJS.Proce
   const defaultProject = workflowSettingsDefaultProject();
   const credentials = BigQueryExecutor.credentials(env, defaultProject);
   const location = workflowSettingsDefaultLocation() ?? DEFAULT_LOCATION;
-  return { client: bigQueryLoadClient(createBigQueryClient(credentials, location)), projectId: defaultProject ?? credentials.projectId, location, raw };
+  return {
+    client: bigQueryLoadClient(createBigQueryClient(credentials, location)),
+    storage: lazyCloudStorageClient(() => cloudStorageClient(createCloudStorageClient(credentials))),
+    projectId: defaultProject ?? credentials.projectId,
+    location,
+    raw,
+  };
 }
 
 const pathList = z.array(z.string().trim().min(1, { error: "a path is empty" })).min(1, { error: "name at least one file" });
@@ -642,17 +665,17 @@ export async function loadIntoBigQuery(raw: string, input: BigQueryLoadRequest, 
   const parsed = bigQueryLoadRequestSchema.safeParse(input);
   if (!parsed.success) throw new Error(`gp2gp load ${input.kind}: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
   const request = parsed.data;
-  const paths = request.kind === "asid-lookup" ? [request.path] : request.paths;
-  paths.forEach(requireLocal);
   const resolved = target();
+  // A reference file is read whole when prepared: a downloaded copy is deleted right after.
+  const local = (input: string, prepare: (source: FileSource) => Promise<ReferenceLoad>) => () => withLocalCopy(resolved.storage, input, prepare);
   switch (request.kind) {
     case "spine":
       return loadSpineIntoBigQuery(resolved, request.paths, { timeToleranceDays: request.timeToleranceDays, onProgress: request.onProgress });
     case "ods":
-      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareOds(p)));
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => local(p, prepareOds)));
     case "geography":
-      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareGeography(p)));
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => local(p, prepareGeography)));
     case "asid-lookup":
-      return loadReferenceIntoBigQuery(resolved, [() => prepareAsidLookup(request.path, request.month)]);
+      return loadReferenceIntoBigQuery(resolved, [local(request.path, (source) => prepareAsidLookup(source, request.month))]);
   }
 }
