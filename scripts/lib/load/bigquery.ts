@@ -504,13 +504,13 @@ export async function loadSpineIntoBigQuery(target: BigQueryLoadTarget, inputs: 
               rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
             },
             stage: (loadId, staged) => stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location)),
-            async plan(source, loadId, previous) {
+            async plan(staging, loadId, previous) {
               const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
               // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
               const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
               const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
               const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
-              return { rows, writes: [sql.valid(source), sql.rejected(source)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
+              return { rows, writes: [sql.valid(staging), sql.rejected(staging)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
             },
           }),
         );
