@@ -1,7 +1,8 @@
 /**
  * `gp2gp load spine|ods|asid-lookup|geography …`: files into the raw dataset, each in one transaction, with a
  * summary of rows loaded and rejected and the first rejections of each file. `--engine bigquery` loads into the raw
- * dataset on BigQuery (scripts/lib/load/bigquery.ts) with the same checks, rejects and load log.
+ * dataset on BigQuery (scripts/lib/load/bigquery.ts) with the same checks, rejects and load log, and also takes
+ * `gs://` objects (and Spine folders), downloaded first.
  */
 import { Command } from "commander";
 import {
@@ -63,7 +64,7 @@ export function registerLoadCommands(program: Command): void {
   const load = program.command("load").description("Load files into the raw dataset (the DuckDB warehouse, or BigQuery with --engine bigquery)");
 
   loadCommand(addTimeToleranceOption(load.command("spine").description("Daily Spine message exports (CSV or .csv.gz; files or folders)")))
-    .argument("<paths...>", "files, or folders of YYYY-MM-DD_spine_messages.csv[.gz]")
+    .argument("<paths...>", "files, or folders of YYYY-MM-DD_spine_messages.csv[.gz] (with --engine bigquery, also gs://bucket/… objects and folders)")
     .action(async (paths: string[], options) => {
       const timeToleranceDays = timeToleranceOption(options);
       const output = await import("../lib/cli/load-output");
@@ -80,7 +81,7 @@ export function registerLoadCommands(program: Command): void {
     });
 
   loadCommand(load.command("ods").description("Monthly organisationMetadata.json files (format v5; each names its own year and month)"))
-    .argument("<paths...>", "organisationMetadata.json files")
+    .argument("<paths...>", "organisationMetadata.json files (with --engine bigquery, also gs://bucket/… objects)")
     .action(async (paths: string[], options) => {
       if (await printed("organisation metadata", loadOnBigQuery(options, { kind: "ods", paths }))) return;
       const { withWarehouse, output, raw, open } = await loadTarget(options);
@@ -89,7 +90,7 @@ export function registerLoadCommands(program: Command): void {
     });
 
   loadCommand(load.command("asid-lookup").description("The monthly ASID lookup CSV from the Spine Directory"))
-    .argument("<path>", "asidLookup.csv or .csv.gz")
+    .argument("<path>", "asidLookup.csv or .csv.gz (with --engine bigquery, also a gs://bucket/… object)")
     .requiredOption("--month <YYYY-MM>", "the month the lookup applies to")
     .action(async (file: string, options) => {
       if (await printed("ASID lookup", loadOnBigQuery(options, { kind: "asid-lookup", path: file, month: options.month }))) return;
@@ -99,7 +100,7 @@ export function registerLoadCommands(program: Command): void {
     });
 
   loadCommand(load.command("geography").description("Sub-ICB location → ICB → NHS England region lookup CSV (project or ONS headers)"))
-    .argument("<paths...>", "lookup CSV files")
+    .argument("<paths...>", "lookup CSV files (with --engine bigquery, also gs://bucket/… objects)")
     .action(async (paths: string[], options) => {
       if (await printed("geography", loadOnBigQuery(options, { kind: "geography", paths }))) return;
       const { withWarehouse, output, raw, open } = await loadTarget(options);

@@ -186,6 +186,16 @@ export function bigQueryClientOptions(credentials: ResolvedBigQueryCredentials, 
   }
 }
 
+/**
+ * A Cloud Storage client with the same credentials, for `gp2gp load … --engine bigquery` of `gs://` files (loaded only
+ * here, and only when a load names one).
+ */
+export function createCloudStorageClient(credentials: ResolvedBigQueryCredentials): import("@google-cloud/storage").Storage {
+  const { Storage } = require("@google-cloud/storage") as typeof import("@google-cloud/storage");
+  const { location: _location, ...options } = bigQueryClientOptions(credentials, "");
+  return new Storage(options);
+}
+
 /** A BigQuery client with resolved credentials (the Google libraries are loaded only here, so DuckDB commands never load them). */
 export function createBigQueryClient(credentials: ResolvedBigQueryCredentials, location: string): import("@google-cloud/bigquery").BigQuery {
   const { BigQuery } = require("@google-cloud/bigquery") as typeof import("@google-cloud/bigquery");

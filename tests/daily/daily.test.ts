@@ -1,6 +1,7 @@
 /**
  * `gp2gp daily` delivered one or two days at a time gives the tables of one run over every file; a month that
- * becomes final is published once, with its exports; a call with nothing new adds only its run row; a broken file is
+ * becomes final is published once, with its exports; two months that become final in one run are both exported and
+ * recorded, the edition being of the later; a call with nothing new adds only its run row; a broken file is
  * quarantined while the others load.
  */
 import fs from "node:fs";
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DailyResult } from "../../scripts/lib/daily";
 import { Warehouse } from "../../scripts/lib/duckdb";
 import { tempDir } from "../support/warehouse";
-import { COMPARED_TABLES, daily, deliver, fakePublisher, generateData, newInbox, tableChecksum, type Generated } from "./support";
+import { COMPARED_TABLES, daily, deliver, fakePublisher, generateData, generateTwoMonths, newInbox, tableChecksum, type Generated } from "./support";
 
 let data: Generated;
 let stepInbox: string;
@@ -129,5 +130,59 @@ describe("gp2gp daily", () => {
     expect(fs.readdirSync(path.join(stepInbox, "alerts")).map((f) => fs.readFileSync(path.join(stepInbox, "alerts", f), "utf8"))).toEqual(alertFiles);
     const lastRun = await withReadOnly(stepDb, (w) => w.rows(`select outcome, exit_code from gp2gp_marts.pipeline_runs where run_id = '${again.run.run_id}'`));
     expect(lastRun).toEqual([{ outcome: "nothing_new", exit_code: 4 }]);
+  });
+});
+
+describe("gp2gp daily, when two months become final in one run", () => {
+  let inbox: string;
+  let database: string;
+  const publisher = fakePublisher();
+  let first: DailyResult;
+  let again: DailyResult;
+  const MONTHS = [
+    ["2026-02", "2026-2", "2026-02-01-to-2026-02-28-"],
+    ["2026-03", "2026-3", "2026-03-01-to-2026-03-31-"],
+  ] as const;
+
+  beforeAll(async () => {
+    const twoMonths = await generateTwoMonths();
+    expect(twoMonths.spine.map((f) => path.basename(f).slice(0, 10))).toEqual(["2026-02-26", "2026-02-27", "2026-02-28", "2026-03-31", "2026-04-01", "2026-04-02", "2026-04-03"]);
+    inbox = newInbox("daily-two-months-inbox");
+    database = path.join(tempDir("daily-two-months-db"), "warehouse.duckdb");
+    deliver(inbox, [...twoMonths.reference, ...twoMonths.spine]);
+    first = await daily(inbox, database, { publisher: publisher.publish });
+    again = await daily(inbox, database, { publisher: publisher.publish });
+  }, 600_000);
+
+  it("exports both months, with their metrics and four reports each", () => {
+    expect(first.run.outcome, first.run.message ?? "").toBe("done");
+    expect(fs.readdirSync(path.join(inbox, "exports")).sort()).toEqual(MONTHS.map(([month]) => month));
+    for (const [month, metricsPrefix, reportPrefix] of MONTHS) {
+      const files = fs.readdirSync(path.join(inbox, "exports", month)).sort();
+      expect(files.filter((f) => f.endsWith(".json"))).toEqual([`${metricsPrefix}-nationalMetrics.json`, `${metricsPrefix}-practiceMetrics.json`]);
+      const reports = files.filter((f) => f.endsWith(".csv"));
+      expect(reports).toHaveLength(4);
+      expect(reports.every((f) => f.startsWith(reportPrefix))).toBe(true);
+    }
+  });
+
+  it("publishes one edition, of the later month, and records both months as published", async () => {
+    expect(publisher.calls.map((c) => [c.month, c.audience])).toEqual([["2026-03", "public"]]);
+    expect(first.published.map((p) => [p.month, p.edition])).toEqual([["2026-03", "2026-03"]]);
+    expect(first.run.editions_published).toBe(1);
+    const recorded = await withReadOnly(database, (w) =>
+      w.rows(`select strftime(metric_month, '%Y-%m') as month, run_id, edition, exports_dir from gp2gp_marts.pipeline_published_months order by metric_month`),
+    );
+    expect(recorded).toEqual([
+      { month: "2026-02", run_id: first.run.run_id, edition: null, exports_dir: path.join(inbox, "exports", "2026-02") },
+      { month: "2026-03", run_id: first.run.run_id, edition: "2026-03", exports_dir: path.join(inbox, "exports", "2026-03") },
+    ]);
+  });
+
+  it("publishes nothing on a further call", () => {
+    expect(again.exitCode).toBe(4);
+    expect(again.run).toMatchObject({ outcome: "nothing_new", editions_published: 0 });
+    expect(again.published).toEqual([]);
+    expect(publisher.calls).toHaveLength(1);
   });
 });

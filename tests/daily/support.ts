@@ -1,6 +1,6 @@
 /**
  * Shared by the daily run's tests: 10 generated days (20 practices) from 2026-03-25, so that March becomes final
- * within them (metrics cutoff 2 days), vars that make the small data set raise alerts and pass the publish gate, an
+ * within them (metrics cutoff 2 days), or 7 days over February and March, so that both become final at once; vars that make the small data set raise alerts and pass the publish gate, an
  * inbox to deliver files into, a fake publisher, and table contents to compare warehouses by.
  */
 import fs from "node:fs";
@@ -35,6 +35,21 @@ export interface Generated {
 export async function generateData(): Promise<Generated> {
   const dir = path.join(tempDir("daily-data"), "data");
   await generate({ outDir: dir, start: "2026-03-25", days: 10, practices: 20, seed: 11 });
+  return generatedFiles(dir);
+}
+
+/**
+ * Two short stretches of the same practices, 2026-02-26 to 02-28 and 2026-03-31 to 04-03 (each day's traffic
+ * depends only on the seed and the day): loaded together, February and March both become final in one run.
+ */
+export async function generateTwoMonths(): Promise<Generated> {
+  const dir = path.join(tempDir("daily-two-months"), "data");
+  await generate({ outDir: dir, start: "2026-02-26", days: 3, practices: 20, seed: 11 });
+  await generate({ outDir: dir, start: "2026-03-31", days: 4, practices: 20, seed: 11 });
+  return generatedFiles(dir);
+}
+
+function generatedFiles(dir: string): Generated {
   const list = (folder: string) => fs.readdirSync(path.join(dir, folder)).sort().map((f) => path.join(dir, folder, f));
   return { dir, spine: list("spine"), reference: list("reference") };
 }

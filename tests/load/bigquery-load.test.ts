@@ -13,6 +13,9 @@ import { BigQueryCredentialsError } from "../../scripts/lib/bigquery-credentials
 import {
   bigQueryLoadClient,
   bigQueryLoadTargetFromEnvironment,
+  isLoadConflict,
+  LOAD_LOCK_TABLE,
+  LOAD_LOG_CHANGED,
   loadIntoBigQuery,
   loadReferenceIntoBigQuery,
   loadSpineIntoBigQuery,
@@ -20,10 +23,13 @@ import {
   STAGING_PREFIX,
   type BigQueryLoadClient,
   type BigQueryLoadTarget,
+  type ConflictRetry,
   type LoadJobConfig,
   type TableId,
 } from "../../scripts/lib/load/bigquery";
 import { LoadError } from "../../scripts/lib/load/common";
+import { cloudStorageClient, type CloudStorageClient, type CloudStorageObject } from "../../scripts/lib/load/cloud-storage";
+import { listSpineFiles } from "../../scripts/lib/load/spine";
 import { prepareAsidLookup } from "../../scripts/lib/load/asid-lookup";
 import { prepareOds } from "../../scripts/lib/load/ods";
 import type { QueryJobConfig } from "../../scripts/lib/runner/bigquery";
@@ -45,7 +51,16 @@ type LoadLogRow = {
   replaced_by_load_id: number | null;
 };
 
-/** A fake BigQuery: records every job and answers the loader's reads from a small state. */
+/** BigQuery's error for a transaction cancelled by a concurrent one, as the client library raises it. */
+function concurrentUpdateError(): Error {
+  const message = "Transaction is aborted due to concurrent update against table test-proj.gp2gp_raw.load_lock.";
+  return Object.assign(new Error(message), { code: 400, errors: [{ reason: "invalidQuery", message }] });
+}
+
+/**
+ * A fake BigQuery: records every job and answers the loader's reads from a small state. A transaction fails its
+ * load_log check as BigQuery's ASSERT would when load_log has changed since the load read it.
+ */
 class FakeBigQuery implements BigQueryLoadClient {
   readonly jobs: ({ kind: "query"; sql: string; config: QueryJobConfig } | { kind: "load"; destination: TableId; config: LoadJobConfig; content: string })[] = [];
   loadLog: LoadLogRow[] = [];
@@ -53,7 +68,11 @@ class FakeBigQuery implements BigQueryLoadClient {
   counts = { row_count: 0, loaded_count: 0, rejected_count: 0 };
   rejects: { source_row: number; reason: string }[] = [];
   failScript?: string;
-  columns = RAW_TABLES.flatMap((t) => t.columns.map((c) => ({ table_name: t.name, column_name: c.name, data_type: c.type })));
+  /** Errors the next transactions fail with, in turn (e.g. BigQuery cancelling one for a concurrent update). */
+  scriptErrors: Error[] = [];
+  /** Runs before the next transaction (once), e.g. another load committing meanwhile. */
+  beforeScript?: () => void;
+  columns = [...RAW_TABLES, LOAD_LOCK_TABLE].flatMap((t) => t.columns.map((c) => ({ table_name: t.name, column_name: c.name, data_type: c.type })));
 
   async load(destination: TableId, file: string, config: LoadJobConfig): Promise<void> {
     this.jobs.push({ kind: "load", destination, config, content: fs.readFileSync(file, "utf8") });
@@ -67,13 +86,20 @@ class FakeBigQuery implements BigQueryLoadClient {
       const kind = /source_kind = '(\w+)'/.exec(sql)![1];
       return this.loadLog.filter((l) => l.source_kind === kind && l.replaced_by_load_id === null);
     }
-    if (/coalesce\(max\(load_id\), 0\) \+ 1/.test(sql)) return [{ load_id: Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 }];
+    if (/^select coalesce\(max\(load_id\), 0\) \+ 1/.test(sql)) return [{ load_id: Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 }];
     if (/^select load_id, file_name from .* source_kind = 'spine'/.test(sql)) {
       const except = Number(/load_id <> (\d+)/.exec(sql)![1]);
       return this.loadLog.filter((l) => l.source_kind === "spine" && l.replaced_by_load_id === null && l.load_id !== except);
     }
     if (/^begin transaction/.test(sql)) {
+      const before = this.beforeScript;
+      this.beforeScript = undefined;
+      before?.();
       if (this.failScript) throw new Error(this.failScript);
+      const error = this.scriptErrors.shift();
+      if (error) throw error;
+      const check = /assert \(select coalesce\(max\(load_id\), 0\) \+ 1 from `[^`]+`\) = (\d+) as '([^']+)'/.exec(sql)!;
+      if (Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1 !== Number(check[1])) throw new Error(`Query error: ${check[2]} at [3:1]`);
       const insert = /values \((\d+), '(\w+)', '([^']+)', '[^']*', \d+, '(\w+)', \d+, [^]*?, (?:date '([\d-]+)'|null), timestamp/.exec(sql)!;
       const loadId = Number(insert[1]);
       const replaced = /set replaced_by_load_id = \d+ where load_id in \(([\d, ]+)\)/.exec(sql);
@@ -107,6 +133,49 @@ class FakeBigQuery implements BigQueryLoadClient {
   scripts(): string[] {
     return this.queries().filter((q) => q.startsWith("begin transaction"));
   }
+
+  /** A row of load_log as another load would commit it. */
+  commitOther(kind: string, fileName: string): void {
+    const loadId = Math.max(0, ...this.loadLog.map((l) => l.load_id)) + 1;
+    this.loadLog.push({ load_id: loadId, source_kind: kind, file_name: fileName, sha256: "0".repeat(64), reference_month: null, replaced_by_load_id: null });
+  }
+}
+
+/** A fake Cloud Storage: objects by "bucket/name"; records where each was downloaded to. */
+class FakeStorage implements CloudStorageClient {
+  readonly objects = new Map<string, Buffer>();
+  readonly downloads: string[] = [];
+
+  put(uri: string, content: string | Buffer): void {
+    this.objects.set(uri.replace(/^gs:\/\//, ""), Buffer.from(content));
+  }
+
+  async download(object: CloudStorageObject, destination: string): Promise<boolean> {
+    const content = this.objects.get(`${object.bucket}/${object.name}`);
+    if (!content) return false;
+    fs.writeFileSync(destination, content);
+    this.downloads.push(destination);
+    return true;
+  }
+
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const start = `${bucket}/${prefix}`;
+    return [...this.objects.keys()].filter((key) => key.startsWith(start) && !key.slice(start.length).includes("/")).map((key) => key.slice(bucket.length + 1));
+  }
+}
+
+/**
+ * Every job of a fake client, with the random part of staging table names and the time of the load left out, and the
+ * file_path recorded for `from` (if given) as `to`.
+ */
+function jobsOf(fake: FakeBigQuery, from?: string, to?: string): unknown[] {
+  const stable = (sql: string) => (from ? sql.replace(`'${from}'`, `'${to}'`) : sql).replace(/_[0-9a-f]{8}`/g, "`").replace(/timestamp '[\d-]+ [\d:.]+', null\)/g, "timestamp 'loaded at', null)");
+  return fake.jobs.map((j) => (j.kind === "query" ? stable(j.sql) : { ...j, destination: { ...j.destination, tableId: j.destination.tableId.replace(/_[0-9a-f]{8}$/, "") } }));
+}
+
+/** A retry that waits for nothing and records the waits. */
+function instantRetry(waits: number[], attempts = 3): ConflictRetry {
+  return { attempts, backoffMs: (attempt) => 1000 * attempt, sleep: async (ms) => void waits.push(ms) };
 }
 
 let dir: string;
@@ -135,8 +204,19 @@ function file(name: string, content: string): string {
 
 const SETUP = [
   "create schema if not exists `test-proj.gp2gp_raw`",
-  ...RAW_TABLES.map((t) => `create table if not exists \`${t.name}\``),
+  ...[...RAW_TABLES, LOAD_LOCK_TABLE].map((t) => `create table if not exists \`${t.name}\``),
+  "insert into `load_lock` (load_id, locked_at) select",
   "select table_name, column_name, data_type from `INFORMATION_SCHEMA.COLUMNS`",
+];
+
+/** A Spine file's jobs up to its transaction: load_log read, the staging table made and filled, the neighbours read. */
+const SPINE_ATTEMPT = [
+  "select coalesce(max(load_id), 0) + 1 as",
+  "select load_id, file_name, sha256, cast(reference_month as",
+  `create table \`${STAGING_PREFIX}spine\` (source_row INT64, fault`,
+  `load ${STAGING_PREFIX}spine`,
+  "select load_id, file_name from `load_log` where",
+  "begin transaction;",
 ];
 
 describe("loadSpineIntoBigQuery", () => {
@@ -152,12 +232,7 @@ describe("loadSpineIntoBigQuery", () => {
 
     expect(client.outline()).toEqual([
       ...SETUP,
-      "select load_id, file_name, sha256, cast(reference_month as",
-      "select coalesce(max(load_id), 0) + 1 as",
-      `create table \`${STAGING_PREFIX}spine\` (source_row INT64, fault`,
-      `load ${STAGING_PREFIX}spine`,
-      "select load_id, file_name from `load_log` where",
-      "begin transaction;",
+      ...SPINE_ATTEMPT,
       `drop table if exists \`${STAGING_PREFIX}spine\``,
       "select row_count, loaded_count, rejected_count from `load_log`",
       "select source_row, reason from `spine_messages_rejected` where",
@@ -189,9 +264,10 @@ describe("loadSpineIntoBigQuery", () => {
     const statements = transaction.split(";\n").map((s) => s.trim().split(/\s+/).slice(0, 3).join(" "));
     expect(statements).toEqual([
       "begin transaction",
+      "update `test-proj.gp2gp_raw.load_lock` set",
+      "assert (select coalesce(max(load_id),",
       "insert into `test-proj.gp2gp_raw.spine_messages`",
       "insert into `test-proj.gp2gp_raw.spine_messages_rejected`",
-      "assert not exists",
       "insert into `test-proj.gp2gp_raw.load_log`",
       "assert (select row_count",
       "commit transaction;",
@@ -238,8 +314,10 @@ describe("loadSpineIntoBigQuery", () => {
     expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 3, rows: 2, loaded: 2 });
     const [transaction] = client.scripts();
     const statements = transaction.split(";\n").map((s) => s.trim().split("\n")[0]);
-    expect(statements.slice(0, 3)).toEqual([
+    expect(statements.slice(0, 5)).toEqual([
       "begin transaction",
+      "update `test-proj.gp2gp_raw.load_lock` set load_id = 3, locked_at = current_timestamp() where true",
+      `assert (select coalesce(max(load_id), 0) + 1 from \`test-proj.gp2gp_raw.load_log\`) = 3 as '${DAY}: ${LOAD_LOG_CHANGED}'`,
       "delete from `test-proj.gp2gp_raw.spine_messages` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.spine_messages_rejected` where load_id = 1",
     ]);
@@ -281,13 +359,80 @@ describe("loadSpineIntoBigQuery", () => {
     expect(error).toBeInstanceOf(LoadError);
     expect((error as Error).message).toBe(`${spine} could not be loaded into BigQuery (nothing of it was committed): Query error: Transaction aborted`);
     expect(client.outline().slice(-2)).toEqual(["begin transaction;", `drop table if exists \`${STAGING_PREFIX}spine\``]);
+    // An error that is not a concurrent load's is not retried.
+    expect(client.scripts()).toHaveLength(1);
   });
 
-  it("refuses a file that is not a Spine export, a badly named one, and a gs:// URI before any job", async () => {
+  it("retries a transaction BigQuery cancelled for a concurrent update, reusing the staging table, and commits", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits) };
+    client.scriptErrors = [concurrentUpdateError()];
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine({}, 1)]))]);
+    expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 1, rows: 1 });
+    expect(waits).toEqual([1000]);
+    // One staging table and load job; load_log read again before the second transaction; one drop at the end.
+    expect(client.outline().slice(SETUP.length)).toEqual([
+      ...SPINE_ATTEMPT,
+      ...SPINE_ATTEMPT.filter((job) => !job.includes(STAGING_PREFIX)),
+      `drop table if exists \`${STAGING_PREFIX}spine\``,
+      "select row_count, loaded_count, rejected_count from `load_log`",
+    ]);
+    const [first, second] = client.scripts();
+    // The same transaction again (only the time of the load differs).
+    const loadedAt = (sql: string) => sql.replace(/timestamp '[\d-]+ [\d:.]+', null\)/, "timestamp 'loaded at', null)");
+    expect(loadedAt(second)).toBe(loadedAt(first));
+    expect(client.loadLog.map((l) => l.load_id)).toEqual([1]);
+  });
+
+  it("takes the next load id again when another load committed between its reads and its transaction", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits) };
+    client.beforeScript = () => client.commitOther("spine", "2024-03-05_spine_messages.csv");
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine({}, 1)]))]);
+    // The first transaction's check failed (it was to be load 1); the retry is load 2 and sees load 1 as a neighbour.
+    expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 2 });
+    expect(waits).toEqual([1000]);
+    const [first, second] = client.scripts();
+    expect(first).toContain(`) = 1 as '${DAY}: ${LOAD_LOG_CHANGED}'`);
+    expect(second).toContain(`) = 2 as '${DAY}: ${LOAD_LOG_CHANGED}'`);
+    expect(first).not.toContain("qualify");
+    expect(second).toContain("where load_id in (1) qualify");
+    expect(client.loadLog.map((l) => [l.load_id, l.file_name])).toEqual([
+      [1, "2024-03-05_spine_messages.csv"],
+      [2, DAY],
+    ]);
+  });
+
+  it("gives up after the retry's attempts, naming the file, with nothing committed", async () => {
+    const waits: number[] = [];
+    target = { ...target, retry: instantRetry(waits, 3) };
+    client.scriptErrors = [concurrentUpdateError(), concurrentUpdateError(), concurrentUpdateError()];
+    const spine = file(DAY, spineCsv([spineLine({}, 1)]));
+    const error = await loadSpineIntoBigQuery(target, [spine]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoadError);
+    expect((error as Error).message).toBe(
+      `${spine} could not be loaded into BigQuery (nothing of it was committed): Transaction is aborted due to concurrent update against table test-proj.gp2gp_raw.load_lock. (tried 3 times: other loads into test-proj.gp2gp_raw kept committing at the same time)`,
+    );
+    expect(waits).toEqual([1000, 2000]);
+    expect(client.scripts()).toHaveLength(3);
+    expect(client.loadLog).toEqual([]);
+    expect(client.queries().filter((q) => q.startsWith("drop table if exists"))).toHaveLength(1);
+  });
+
+  it("tells a concurrent load's error from any other", () => {
+    expect(isLoadConflict(concurrentUpdateError())).toBe(true);
+    expect(isLoadConflict(Object.assign(new Error("Query error at [1:1]"), { errors: [{ message: "Transaction is aborted due to concurrent update against table p.d.t" }] }))).toBe(true);
+    expect(isLoadConflict(new Error(`Query error: x.csv: ${LOAD_LOG_CHANGED} at [3:1]`))).toBe(true);
+    expect(isLoadConflict(new Error("Query error: x.csv: the rows read are not the rows loaded and rejected at [9:1]"))).toBe(false);
+    expect(isLoadConflict(new Error("Access Denied: Table test-proj:gp2gp_raw.load_log"))).toBe(false);
+  });
+
+  it("refuses a file that is not a Spine export and a badly named one before any job", async () => {
     const notSpine = file(DAY, "a,b\n1,2\n");
     await expect(loadSpineIntoBigQuery(target, [notSpine])).rejects.toThrow(/is not a Spine message export: its header lacks _time/);
     await expect(loadSpineIntoBigQuery(target, [file("march.csv", spineCsv([spineLine()]))])).rejects.toThrow(/is not named YYYY-MM-DD_spine_messages\.csv/);
-    await expect(loadSpineIntoBigQuery(target, [`gs://bucket/${DAY}`])).rejects.toThrow(/gs:\/\/bucket\/2024-03-04_spine_messages\.csv is a Cloud Storage URI: .*copy it to a local file first/);
     expect(client.jobs).toEqual([]);
   });
 
@@ -295,6 +440,129 @@ describe("loadSpineIntoBigQuery", () => {
     client.columns = client.columns.filter((c) => !(c.table_name === "load_log" && c.column_name === "sha256"));
     await expect(loadSpineIntoBigQuery(target, [file(DAY, spineCsv([spineLine()]))])).rejects.toThrow(/test-proj\.gp2gp_raw\.load_log has columns \(load_id INT64, .*\), expected/);
     expect(client.jobs.some((j) => j.kind === "load")).toBe(false);
+  });
+});
+
+describe("gs:// files", () => {
+  const SPINE_ROWS = [spineLine({}, 1), spineLine({ _time: "yesterday" }, 2), "a,b,c"];
+
+  it("loads a Spine export from Cloud Storage exactly as the same local file, and deletes the download", async () => {
+    const content = spineCsv(SPINE_ROWS);
+    client.counts = { row_count: 3, loaded_count: 1, rejected_count: 2 };
+    const local = file(DAY, content);
+    const fromFile = await loadSpineIntoBigQuery(target, [local]);
+
+    const other = new FakeBigQuery();
+    other.counts = client.counts;
+    const storage = new FakeStorage();
+    const uri = `gs://gp2gp-inbox/spine/${DAY}`;
+    storage.put(uri, content);
+    const fromStorage = await loadSpineIntoBigQuery({ ...target, client: other, storage }, [uri]);
+
+    // The same jobs (load job content, staging, transaction, load_log row with the object's name and checksum), the
+    // URI recorded as the file's path.
+    expect(jobsOf(other)).toEqual(jobsOf(client, local, uri));
+    expect(other.scripts()[0]).toContain(`values (1, 'spine', '${DAY}', '${uri}', `);
+    expect(other.loadLog).toEqual(client.loadLog);
+    expect(other.loadLog[0]).toMatchObject({ file_name: DAY, source_kind: "spine" });
+    // The summary names the URI as the path.
+    expect(fromStorage.files).toEqual([{ ...fromFile.files[0], path: uri, seconds: expect.any(Number) }]);
+    expect(storage.downloads).toHaveLength(1);
+    expect(path.basename(storage.downloads[0])).toBe(DAY);
+    expect(fs.existsSync(storage.downloads[0])).toBe(false);
+  });
+
+  it("takes a Cloud Storage folder's exports in name order, not those of its sub-folders", async () => {
+    const storage = new FakeStorage();
+    storage.put("gs://gp2gp-inbox/spine/2024-03-05_spine_messages.csv.gz", zlib.gzipSync(spineCsv([spineLine({ _time: "2024-03-05T10:00:00.000+0000" }, 1)])));
+    storage.put(`gs://gp2gp-inbox/spine/${DAY}`, spineCsv([spineLine({}, 1)]));
+    storage.put("gs://gp2gp-inbox/spine/notes.txt", "not an export");
+    storage.put("gs://gp2gp-inbox/spine/old/2024-03-01_spine_messages.csv", spineCsv([spineLine({}, 1)]));
+    client.counts = { row_count: 1, loaded_count: 1, rejected_count: 0 };
+    const summary = await loadSpineIntoBigQuery({ ...target, storage }, ["gs://gp2gp-inbox/spine"], { timeToleranceDays: 0 });
+    expect(summary.files.map((f) => [f.file, f.path, f.loadId])).toEqual([
+      [DAY, `gs://gp2gp-inbox/spine/${DAY}`, 1],
+      ["2024-03-05_spine_messages.csv.gz", "gs://gp2gp-inbox/spine/2024-03-05_spine_messages.csv.gz", 2],
+    ]);
+    // Each checked against the day of its name.
+    expect(client.scripts()[1]).toContain("(parsed_time < timestamp '2024-03-05 00:00:00.000' or parsed_time >= timestamp '2024-03-06 00:00:00.000')");
+    expect(storage.downloads.some((d) => fs.existsSync(d))).toBe(false);
+    await expect(loadSpineIntoBigQuery({ ...target, storage }, ["gs://gp2gp-inbox/spine/old/notes/"])).rejects.toThrow(
+      "gs://gp2gp-inbox/spine/old/notes/ holds no *_spine_messages.csv or *_spine_messages.csv.gz files",
+    );
+  });
+
+  it("loads a reference file from Cloud Storage exactly as the same local file", async () => {
+    const content = ["ASID,NACS,OrgName,MName,PName,OrgType,PostCode", "000033357014,A12345,Alpha,EMIS,Web,GP,LS1 1AA", ",B1,x,,,,"].join("\n") + "\n";
+    client.counts = { row_count: 2, loaded_count: 1, rejected_count: 1 };
+    const local = file("asidLookup.csv", content);
+    const fromFile = await loadIntoBigQuery(RAW, { kind: "asid-lookup", path: local, month: "2024-03" }, () => target);
+
+    const other = new FakeBigQuery();
+    other.counts = client.counts;
+    const storage = new FakeStorage();
+    storage.put("gs://gp2gp-inbox/reference/2024-03/asidLookup.csv", content);
+    const fromStorage = await loadIntoBigQuery(RAW, { kind: "asid-lookup", path: "gs://gp2gp-inbox/reference/2024-03/asidLookup.csv", month: "2024-03" }, () => ({ ...target, client: other, storage }));
+
+    expect(jobsOf(other)).toEqual(jobsOf(client, local, "gs://gp2gp-inbox/reference/2024-03/asidLookup.csv"));
+    expect(other.loadLog).toEqual(client.loadLog);
+    expect(fromStorage.files).toEqual([{ ...fromFile.files[0], path: "gs://gp2gp-inbox/reference/2024-03/asidLookup.csv", seconds: expect.any(Number) }]);
+    expect(fromStorage.files[0].rejections).toEqual(["asidLookup.csv row 2: ASID is empty"]);
+    expect(fs.existsSync(storage.downloads[0])).toBe(false);
+  });
+
+  it("names the URI of a missing object or a bad URI, before any BigQuery job", async () => {
+    const storage = new FakeStorage();
+    const withStorage = { ...target, storage };
+    await expect(loadSpineIntoBigQuery(withStorage, [`gs://gp2gp-inbox/${DAY}`])).rejects.toThrow(
+      `gs://gp2gp-inbox/${DAY} does not exist: there is no such object in Cloud Storage, nor a folder of that name`,
+    );
+    await expect(loadIntoBigQuery(RAW, { kind: "geography", paths: ["gs://gp2gp-inbox/geography.csv"] }, () => withStorage)).rejects.toThrow(
+      new LoadError("gs://gp2gp-inbox/geography.csv", "does not exist: there is no such object in Cloud Storage"),
+    );
+    await expect(loadIntoBigQuery(RAW, { kind: "ods", paths: ["gs://Inbox_Bucket/organisationMetadata.json"] }, () => withStorage)).rejects.toThrow(
+      "gs://Inbox_Bucket/organisationMetadata.json is not a bucket name (lower-case letters, digits, -, _ and ., 3 to 222 characters)",
+    );
+    await expect(loadIntoBigQuery(RAW, { kind: "ods", paths: ["gs://gp2gp-inbox/reference/"] }, () => withStorage)).rejects.toThrow(
+      "gs://gp2gp-inbox/reference/ names a folder: name an object (gs://bucket/path/file)",
+    );
+    // A refused object is named by its URI too.
+    storage.put("gs://gp2gp-inbox/march.csv", spineCsv([spineLine()]));
+    await expect(loadSpineIntoBigQuery(withStorage, ["gs://gp2gp-inbox/march.csv"])).rejects.toThrow(/^gs:\/\/gp2gp-inbox\/march\.csv is not named YYYY-MM-DD_spine_messages\.csv/);
+    expect(client.jobs).toEqual([]);
+  });
+
+  it("is refused by the DuckDB loaders, naming the URI and --engine bigquery", async () => {
+    const refused = /^gs:\/\/gp2gp-inbox\/x\.json is a Cloud Storage URI: only `gp2gp load … --engine bigquery` reads from Cloud Storage; to load it into DuckDB, download it first/;
+    await expect(prepareOds("gs://gp2gp-inbox/x.json")).rejects.toThrow(refused);
+    await expect(listSpineFiles(["gs://gp2gp-inbox/x.json"])).rejects.toThrow(refused);
+  });
+
+  it("gives the real client's download and listing what they need, and a missing object as false", async () => {
+    const calls: unknown[] = [];
+    const real = {
+      bucket: (bucket: string) => ({
+        file: (name: string) => ({
+          download: async (options: unknown) => {
+            calls.push({ bucket, name, options });
+            if (name === "missing.csv") throw Object.assign(new Error("No such object: gp2gp-inbox/missing.csv"), { code: 404 });
+            if (name === "denied.csv") throw Object.assign(new Error("permission denied"), { code: 403 });
+            return [Buffer.alloc(0)];
+          },
+        }),
+        getFiles: async (options: unknown) => {
+          calls.push({ bucket, options });
+          return [[{ name: "spine/a.csv" }]];
+        },
+      }),
+    };
+    const adapted = cloudStorageClient(real as never);
+    expect(await adapted.download({ bucket: "gp2gp-inbox", name: "spine/a.csv" }, "/tmp/a.csv")).toBe(true);
+    expect(await adapted.download({ bucket: "gp2gp-inbox", name: "missing.csv" }, "/tmp/m.csv")).toBe(false);
+    await expect(adapted.download({ bucket: "gp2gp-inbox", name: "denied.csv" }, "/tmp/d.csv")).rejects.toThrow("permission denied");
+    expect(await adapted.list("gp2gp-inbox", "spine/")).toEqual(["spine/a.csv"]);
+    expect(calls[0]).toEqual({ bucket: "gp2gp-inbox", name: "spine/a.csv", options: { destination: "/tmp/a.csv" } });
+    expect(calls.at(-1)).toEqual({ bucket: "gp2gp-inbox", options: { prefix: "spine/", delimiter: "/", autoPaginate: true } });
   });
 });
 
@@ -348,6 +616,7 @@ describe("loadReferenceIntoBigQuery", () => {
     expect(replaced.files[0]).toMatchObject({ status: "replaced", loadId: 2, rows: 4 });
     const [transaction] = client.scripts();
     expect(transaction.split(";\n").filter((st) => /^(delete|update)/.test(st))).toEqual([
+      "update `test-proj.gp2gp_raw.load_lock` set load_id = 2, locked_at = current_timestamp() where true",
       "delete from `test-proj.gp2gp_raw.ods_practices` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.ods_practice_asids` where load_id = 1",
       "delete from `test-proj.gp2gp_raw.ods_sicbl_practices` where load_id = 1",
@@ -398,6 +667,7 @@ describe("loadIntoBigQuery", () => {
     expect(() => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home })).toThrow(BigQueryCredentialsError);
     expect(() => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home })).toThrow(/GOOGLE_APPLICATION_CREDENTIALS=\/path\/key\.json \(or GP2GP_BIGQUERY_KEY_FILE\).*gcloud auth application-default login/);
     await expect(loadIntoBigQuery(RAW, { kind: "geography", paths: ["/nonexistent.csv"] }, () => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home }))).rejects.toThrow(BigQueryCredentialsError);
+    await expect(loadIntoBigQuery(RAW, { kind: "spine", paths: [`gs://gp2gp-inbox/${DAY}`] }, () => bigQueryLoadTargetFromEnvironment(RAW, { HOME: home }))).rejects.toThrow(BigQueryCredentialsError);
     fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -407,7 +677,6 @@ describe("loadIntoBigQuery", () => {
     const summary = await loadIntoBigQuery(RAW, { kind: "geography", paths: [geography] }, () => target);
     expect(summary.files[0]).toMatchObject({ status: "loaded", loadId: 1, rows: 1, loaded: 1 });
     expect(client.loadLog).toMatchObject([{ load_id: 1, source_kind: "geography", file_name: "geography.csv", reference_month: null }]);
-    await expect(loadIntoBigQuery(RAW, { kind: "asid-lookup", path: "gs://bucket/asidLookup.csv", month: "2024-03" }, () => target)).rejects.toThrow(/Cloud Storage URI/);
     // Bad usage is refused before the credentials are looked for.
     const noTarget = () => {
       throw new Error("credentials looked for");
@@ -428,7 +697,7 @@ describe("the statements the BigQuery loader issues (ZetaSQL, BigQuery mode)", (
 
   it("are valid BigQuery against the raw tables and the staging tables", async () => {
     expect(issued.length).toBeGreaterThan(50);
-    const catalog: Catalog = rawCatalog(PROJECT, RAW);
+    const catalog: Catalog = rawCatalog(PROJECT, RAW, [...RAW_TABLES, LOAD_LOCK_TABLE]);
     catalog.addTable(`${PROJECT}.${RAW}.INFORMATION_SCHEMA.COLUMNS`, [
       { name: "table_name", type: typeOf("STRING") },
       { name: "column_name", type: typeOf("STRING") },

@@ -3,7 +3,7 @@
  * for a month already loaded replaces it.
  */
 import type { Warehouse } from "../duckdb";
-import { ASID_FORMAT, ASID_PATTERN, describeFile, firstOfMonth, summarise, type LoadSummary } from "./common";
+import { ASID_FORMAT, ASID_PATTERN, describeFile, firstOfMonth, summarise, type FileSource, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
 import { appendReferenceRows, ensureRawTables, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
 import { exactHeader, readReferenceCsv, type ColumnSpec } from "./reference-csv";
@@ -27,9 +27,9 @@ export function parseMonth(month: string): string {
 }
 
 /** Reads and checks the ASID lookup for `month` ('YYYY-MM'): its rows and its rejected rows. */
-export async function prepareAsidLookup(filePath: string, month: string): Promise<ReferenceLoad> {
+export async function prepareAsidLookup(source: FileSource, month: string): Promise<ReferenceLoad> {
   const referenceMonth = parseMonth(month);
-  const file = await describeFile(filePath);
+  const file = await describeFile(source);
   const lookup = await readReferenceCsv(file, ASID_LOOKUP_COLUMNS, "an ASID lookup");
   return {
     kind: "asid_lookup",

@@ -17,12 +17,22 @@
  * Every statement is BigQuery Standard SQL built here or in spine-sql.ts/load-log.ts; tests run them through the
  * ZetaSQL analyzer. The client is injected (BigQueryLoadClient), so the loader is unit-tested without a network.
  *
- * Files are read from the local file system: a `gs://` URI is refused, because the rows are numbered and checked as
- * the file is read (copy it first, e.g. `gcloud storage cp gs://bucket/2024-03-01_spine_messages.csv.gz .`).
+ * A `gs://bucket/name` file (or for Spine a `gs://bucket/prefix/` folder) is downloaded to a temporary file named as
+ * the object and loaded exactly as a local file (cloud-storage.ts): the rows are numbered and checked as the file is
+ * read, so BigQuery never reads the object itself. The temporary file is deleted once the file is loaded.
  *
- * Load ids come from max(load_id) + 1 read before the transaction: run one loader at a time per raw dataset. The
- * ASSERT in the transaction refuses an id that another load committed before it began; two transactions running at
- * the same moment are not kept apart.
+ * Loads into one raw dataset are serialised by a lock table, load_lock (one row, created with the raw tables; it is
+ * BigQuery's alone, not a raw table, so the DuckDB loader and the graph never see it). Each file's transaction first
+ * updates that row, then checks that load_log is as the load read it just before (the next load id, read before the
+ * file's current loads, is still max(load_id) + 1), and only then writes. BigQuery's transactions use snapshot
+ * isolation, and its documentation (https://cloud.google.com/bigquery/docs/transactions, "Transaction concurrency") says that if a
+ * transaction mutates (updates or deletes) rows in a table, other transactions that mutate rows in the same table
+ * cannot run concurrently: the conflicting transaction is cancelled ("Transaction is aborted due to concurrent update
+ * against table …"). So of two loads whose transactions overlap one is cancelled, and a load whose transaction starts
+ * after another committed sees that load in its snapshot and fails the check: either way it changed nothing, and it
+ * is retried (LOAD_CONFLICT_RETRY: a bounded number of attempts with backoff) with everything read again, the
+ * staging tables reused. A committed load therefore saw every load committed before it: load ids are assigned in
+ * commit order, and a consumer that processes the loads newer than a watermark misses none.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -30,19 +40,20 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { helpersFor, type SqlType } from "../../../includes/engine";
-import { RAW_TABLES, rawTable } from "../../../includes/raw_schemas";
-import { createBigQueryClient } from "../bigquery-credentials";
+import { RAW_TABLES, rawTable, type RawTable } from "../../../includes/raw_schemas";
+import { createBigQueryClient, createCloudStorageClient } from "../bigquery-credentials";
 import { workflowSettingsDefaultLocation, workflowSettingsDefaultProject } from "../project-context";
 import { BigQueryExecutor, DEFAULT_LOCATION, type QueryJobConfig } from "../runner/bigquery";
 import { createSchemaStatement, tableReference } from "../runner/bigquery-sql";
-import { describeFile, elapsedSeconds, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type FileLoadResult, type LoadSummary, type SourceKind } from "./common";
+import { describeFile, elapsedSeconds, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type FileLoadResult, type FileSource, type LoadSummary, type SourceKind } from "./common";
+import { cloudStorageClient, downloadObject, isCloudStorageUri, lazyCloudStorageClient, listCloudStorageFiles, withLocalCopy, type CloudStorageClient, type LocalSource } from "./cloud-storage";
 import { peekHeader } from "./csv";
 import { deleteLoad, identityKey, loadLogInsert, markReplaced } from "./load-log";
 import type { CellValue, ReferenceLoad } from "./raw-tables";
 import { prepareAsidLookup } from "./asid-lookup";
 import { prepareGeography } from "./geography";
 import { prepareOds } from "./ods";
-import { listSpineFiles, normaliseSpineFile, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
+import { listSpineFiles, NO_SPINE_FILES, normaliseSpineFile, SPINE_FILE_PATTERN, spineFileDay, spineHeader, type LoadSpineOptions } from "./spine";
 import { currentSpineLoadsQuery, neighbourLoadIds, spineInserts, type SpineFileContext } from "./spine-sql";
 import { DEFAULT_TIME_TOLERANCE_DAYS, timeToleranceDays } from "./time-tolerance";
 
@@ -104,6 +115,10 @@ export interface BigQueryLoadTarget {
   readonly location: string;
   /** The raw dataset, e.g. gp2gp_raw. */
   readonly raw: string;
+  /** How a load that lost to a concurrent one is retried (default LOAD_CONFLICT_RETRY). */
+  readonly retry?: ConflictRetry;
+  /** Where `gs://` files are downloaded from. */
+  readonly storage?: CloudStorageClient;
 }
 
 /**
@@ -112,37 +127,94 @@ export interface BigQueryLoadTarget {
  */
 export const LOAD_JOB_LABELS = { app: "gp2gp", gp2gp_action: "load" } as const;
 
+/**
+ * The lock table of a raw dataset on BigQuery: one row, updated first in every load's transaction so that two loads'
+ * transactions never overlap (see the top of this file). Beside RAW_TABLES rather than in it: the DuckDB loader
+ * serialises loads with its own transaction, and the graph never reads it.
+ */
+export const LOAD_LOCK_TABLE: RawTable = {
+  name: "load_lock",
+  description: "One row, updated by every `gp2gp load --engine bigquery` transaction before it writes, so that loads into this dataset commit one at a time.",
+  columns: [
+    { name: "load_id", type: "INT64", description: "The load that last took the lock (NULL until one has)." },
+    { name: "locked_at", type: "TIMESTAMP", description: "When that load's transaction began." },
+  ],
+};
+
+/** The tables a BigQuery load creates and checks: the raw tables and the lock. */
+const LOADER_TABLES: readonly RawTable[] = [...RAW_TABLES, LOAD_LOCK_TABLE];
+
+/** How a load whose transaction lost to a concurrent one is retried: attempts in all, and the wait before each retry. */
+export interface ConflictRetry {
+  readonly attempts: number;
+  /** Milliseconds to wait after the given failed attempt (1 for the first). */
+  backoffMs(attempt: number): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Five attempts, waiting about 1, 2, 4 and 8 s (each between half and one and a half times that, so that two loads retrying do not meet again). */
+export const LOAD_CONFLICT_RETRY: ConflictRetry = {
+  attempts: 5,
+  backoffMs: (attempt) => Math.round(1000 * 2 ** (attempt - 1) * (0.5 + Math.random())),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** The ASSERT of a transaction that started after another load committed (see fileLoadStatements). */
+export const LOAD_LOG_CHANGED = "load_log changed after this load read it: another load committed meanwhile";
+
+/** BigQuery's message for a transaction cancelled by a concurrent one that mutates the same table. */
+const CONCURRENT_UPDATE = /Transaction is aborted due to concurrent update against table/i;
+
+/**
+ * Whether an error is a load that lost to a concurrent one: BigQuery's cancelled transaction, or the check that the
+ * load's reads still hold. The client library's error carries the job's errors as `errors`; their messages are
+ * looked at as well as its own (no error reason is relied on: the documentation gives none for this case).
+ */
+export function isLoadConflict(error: unknown): boolean {
+  const messages = [error instanceof Error ? error.message : String(error)];
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  if (Array.isArray(errors)) for (const e of errors) messages.push(String((e as { message?: unknown } | null)?.message ?? ""));
+  return messages.some((message) => CONCURRENT_UPDATE.test(message) || message.includes(LOAD_LOG_CHANGED));
+}
+
 /** `project.raw.table`, quoted for BigQuery. */
 export function rawTableName(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, table: string): string {
   return tableReference({ database: target.projectId, schema: target.raw, name: table });
 }
 
-/** The dataset and every raw table that does not exist yet (CREATE … IF NOT EXISTS: DDL cannot run in a transaction). */
+/**
+ * The dataset, every raw table and the lock table that do not exist yet (CREATE … IF NOT EXISTS: DDL cannot run in a
+ * transaction), and the lock's row when missing (two first loads at once may each add one: every row is updated, so
+ * two rows lock as one does).
+ */
 export function rawTablesStatements(target: Pick<BigQueryLoadTarget, "projectId" | "raw" | "location">): string[] {
+  const lock = rawTableName(target, LOAD_LOCK_TABLE.name);
   return [
     createSchemaStatement(target.projectId, target.raw, target.location),
-    ...RAW_TABLES.map(
+    ...LOADER_TABLES.map(
       (table) =>
         `create table if not exists ${rawTableName(target, table.name)} (${table.columns.map((c) => `${c.name} ${bq.type(c.type)} options(description=${bq.stringLiteral(c.description)})`).join(", ")}) options(description=${bq.stringLiteral(table.description)})`,
     ),
+    `insert into ${lock} (load_id, locked_at) select cast(null as INT64), cast(null as TIMESTAMP) from (select 1) where not exists (select 1 from ${lock})`,
   ];
 }
 
-/** The columns of the raw tables as they exist: compared with RAW_TABLES before anything is loaded. */
+/** The columns of the raw tables and the lock table as they exist: compared with their schemas before anything is loaded. */
 export function rawColumnsQuery(target: Pick<BigQueryLoadTarget, "projectId" | "raw">): string {
   return `select table_name, column_name, data_type from ${bq.identifier(`${target.projectId}.${target.raw}.INFORMATION_SCHEMA.COLUMNS`)}
-    where table_name in (${RAW_TABLES.map((t) => bq.stringLiteral(t.name)).join(", ")}) order by table_name, ordinal_position`;
+    where table_name in (${LOADER_TABLES.map((t) => bq.stringLiteral(t.name)).join(", ")}) order by table_name, ordinal_position`;
 }
 
-/** Creates the raw dataset and tables when missing; refuses a raw table whose columns differ from RAW_TABLES. */
+/** Creates the raw dataset, tables and lock when missing; refuses a table whose columns differ from its schema. */
 export async function ensureBigQueryRawTables(target: BigQueryLoadTarget): Promise<void> {
   for (const statement of rawTablesStatements(target)) await run(target, statement);
   const rows = (await run(target, rawColumnsQuery(target))) as { table_name: string; column_name: string; data_type: string }[];
-  for (const table of RAW_TABLES) {
+  for (const table of LOADER_TABLES) {
     const found = rows.filter((r) => r.table_name === table.name).map((r) => `${r.column_name} ${r.data_type}`).join(", ");
     const expected = table.columns.map((c) => `${c.name} ${c.type}`).join(", ");
     if (found !== expected) {
-      throw new Error(`${target.projectId}.${target.raw}.${table.name} has columns (${found}), expected (${expected}); recreate it with the schema of includes/raw_schemas.ts`);
+      const schema = table === LOAD_LOCK_TABLE ? "scripts/lib/load/bigquery.ts (LOAD_LOCK_TABLE)" : "includes/raw_schemas.ts";
+      throw new Error(`${target.projectId}.${target.raw}.${table.name} has columns (${found}), expected (${expected}); recreate it with the schema of ${schema}`);
     }
   }
 }
@@ -195,9 +267,10 @@ export interface FileLoadPlan {
 }
 
 /**
- * The statements of one file's transaction, in order: clear the replaced loads' rows, write the rows, record the
- * load in load_log (counting what was written), check that every row read was loaded or rejected, mark the replaced
- * loads. Run as one script: a failing statement rolls the whole transaction back.
+ * The statements of one file's transaction, in order: take the lock (update load_lock's row), check that load_log is
+ * as the load read it (loadId is still max + 1; LOAD_LOG_CHANGED otherwise), clear the replaced loads' rows, write the
+ * rows, record the load in load_log (counting what was written), check that every row read was loaded or rejected,
+ * mark the replaced loads. Run as one script: a failing statement rolls the whole transaction back.
  */
 export function fileLoadStatements(target: Pick<BigQueryLoadTarget, "projectId" | "raw">, plan: FileLoadPlan): string[] {
   const loadLog = rawTableName(target, "load_log");
@@ -207,9 +280,10 @@ export function fileLoadStatements(target: Pick<BigQueryLoadTarget, "projectId" 
   const what = `${plan.file.name}: `;
   return [
     "begin transaction",
+    `update ${rawTableName(target, LOAD_LOCK_TABLE.name)} set load_id = ${plan.loadId}, locked_at = current_timestamp() where true`,
+    `assert (select coalesce(max(load_id), 0) + 1 from ${loadLog}) = ${plan.loadId} as ${bq.stringLiteral(`${what}${LOAD_LOG_CHANGED}`)}`,
     ...plan.previous.flatMap((old) => plan.tables.map((table) => deleteLoad(rawTableName(target, table), old))),
     ...plan.writes,
-    `assert not exists (select 1 from ${loadLog} where load_id = ${plan.loadId}) as ${bq.stringLiteral(`${what}load ${plan.loadId} was recorded by another load meanwhile: run one load at a time`)}`,
     loadLogInsert(bq, loadLog, {
       loadId: plan.loadId,
       kind: plan.kind,
@@ -295,16 +369,6 @@ export function referenceLoadJobConfig(table: string, location: string): LoadJob
   return loadJobConfig("NEWLINE_DELIMITED_JSON", referenceStagingFields(table), location);
 }
 
-/** Refuses a Cloud Storage URI (see the top of this file). */
-function requireLocal(input: string): void {
-  if (/^gs:\/\//i.test(input)) {
-    throw new LoadError(
-      input,
-      "is a Cloud Storage URI: the loader numbers and checks every row as it reads the file, so copy it to a local file first (gcloud storage cp <uri> .) and load that",
-    );
-  }
-}
-
 function nowUtc(): string {
   return new Date().toISOString().replace("T", " ").replace("Z", "");
 }
@@ -315,9 +379,11 @@ function errorMessage(error: unknown): string {
 
 /**
  * One file under the skip/replace rules: skipped when identical to the current load of its identity, otherwise its
- * staging tables are filled (`stage`), the transaction runs and the staging tables are dropped.
+ * staging tables are filled (`stage`, once), the transaction runs, and the staging tables are dropped. A transaction
+ * that lost to a concurrent load (isLoadConflict) changed nothing: the load reads load_log again (so it may now be
+ * skipped, or replace the other load) and runs its transaction again, up to the retry's attempts.
  */
-async function loadOneFile(
+async function loadOneFile<Staged>(
   target: BigQueryLoadTarget,
   request: {
     readonly kind: SourceKind;
@@ -326,30 +392,50 @@ async function loadOneFile(
     readonly tables: readonly string[];
     /** The rejection messages of rows rejected in Node (reference files); Spine rejects are read back after the commit. */
     readonly rejections?: readonly string[];
-    /** Work done only when the file is not skipped, before the load id is taken (e.g. normalising the file). */
+    /** Work done only when the file is not skipped, before anything is staged (e.g. normalising the file). */
     prepare?(): Promise<void>;
-    /** Creates and fills the staging tables; returns the plan's rows, writes and counts. */
-    stage(loadId: number, previous: readonly number[], staged: TableId[]): Promise<Pick<FileLoadPlan, "rows" | "writes" | "loadedTables" | "rejected">>;
+    /** Creates and fills the staging tables (pushing each to `staged`, to be dropped), under the load id first tried. */
+    stage(loadId: number, staged: TableId[]): Promise<Staged>;
+    /** The plan's rows, writes and counts under the load id of this attempt, replacing `previous`. */
+    plan(staging: Staged, loadId: number, previous: readonly number[]): Promise<Pick<FileLoadPlan, "rows" | "writes" | "loadedTables" | "rejected">>;
   },
 ): Promise<FileLoadResult> {
   const startedAt = process.hrtime.bigint();
   const { kind, file, referenceMonth } = request;
+  const retry = target.retry ?? LOAD_CONFLICT_RETRY;
   const key = identityKey(kind, file.name, referenceMonth);
-  const current = (await run(target, currentLoadsQuery(target, kind))) as unknown as CurrentLoad[];
-  const previous = current.filter((row) => identityKey(kind, row.file_name, row.reference_month) === key);
-  const same = previous.length === 1 && previous[0].sha256 === file.sha256 ? previous[0] : undefined;
-  if (same) {
-    return { file: file.name, path: file.displayPath, status: "skipped", loadId: Number(same.load_id), rows: 0, loaded: 0, rejected: 0, seconds: elapsedSeconds(startedAt), rejections: [] };
-  }
-  await request.prepare?.();
-  const [{ load_id: next }] = await run(target, nextLoadIdQuery(target));
-  const loadId = Number(next);
-  const previousIds = previous.map((p) => Number(p.load_id));
   const staged: TableId[] = [];
+  let staging: { readonly value: Staged } | undefined;
+  let committed: { readonly loadId: number; readonly replaced: boolean } | undefined;
   try {
-    const written = await request.stage(loadId, previousIds, staged);
-    const statements = fileLoadStatements(target, { kind, file, referenceMonth, loadId, previous: previousIds, tables: request.tables, loadedAt: nowUtc(), ...written });
-    await run(target, script(statements));
+    for (let attempt = 1; !committed; attempt++) {
+      // The next id is read first: the transaction's check that it is still max + 1 then covers the current loads too.
+      const [{ load_id: next }] = await run(target, nextLoadIdQuery(target));
+      const loadId = Number(next);
+      const current = (await run(target, currentLoadsQuery(target, kind))) as unknown as CurrentLoad[];
+      const previous = current.filter((row) => identityKey(kind, row.file_name, row.reference_month) === key);
+      const same = previous.length === 1 && previous[0].sha256 === file.sha256 ? previous[0] : undefined;
+      if (same) {
+        return { file: file.name, path: file.displayPath, status: "skipped", loadId: Number(same.load_id), rows: 0, loaded: 0, rejected: 0, seconds: elapsedSeconds(startedAt), rejections: [] };
+      }
+      if (!staging) {
+        await request.prepare?.();
+        staging = { value: await request.stage(loadId, staged) };
+      }
+      const previousIds = previous.map((p) => Number(p.load_id));
+      const written = await request.plan(staging.value, loadId, previousIds);
+      const statements = fileLoadStatements(target, { kind, file, referenceMonth, loadId, previous: previousIds, tables: request.tables, loadedAt: nowUtc(), ...written });
+      try {
+        await run(target, script(statements));
+        committed = { loadId, replaced: previous.length > 0 };
+      } catch (error) {
+        if (!isLoadConflict(error)) throw error;
+        if (attempt >= retry.attempts) {
+          throw new Error(`${errorMessage(error)} (tried ${attempt} times: other loads into ${target.projectId}.${target.raw} kept committing at the same time)`);
+        }
+        await retry.sleep(retry.backoffMs(attempt));
+      }
+    }
   } catch (error) {
     if (error instanceof LoadError) throw error;
     throw new LoadError(file.displayPath, `could not be loaded into BigQuery (nothing of it was committed): ${errorMessage(error)}`);
@@ -357,6 +443,7 @@ async function loadOneFile(
     // A staging table the drop misses expires by itself.
     for (const table of staged) await run(target, dropStagingStatement(table)).catch(() => undefined);
   }
+  const { loadId } = committed;
   const [counts] = await run(target, loadCountsQuery(target, loadId));
   const rejections =
     kind !== "spine"
@@ -367,7 +454,7 @@ async function loadOneFile(
   return {
     file: file.name,
     path: file.displayPath,
-    status: previous.length > 0 ? "replaced" : "loaded",
+    status: committed.replaced ? "replaced" : "loaded",
     loadId,
     rows: Number(counts.row_count),
     loaded: Number(counts.loaded_count),
@@ -390,45 +477,68 @@ async function stage(target: BigQueryLoadTarget, table: TableId, staged: TableId
  * Every file's header is checked before anything is loaded; each file then loads in its own transaction.
  */
 export async function loadSpineIntoBigQuery(target: BigQueryLoadTarget, inputs: readonly string[], options: Omit<LoadSpineOptions, "raw"> = {}): Promise<LoadSummary> {
-  inputs.forEach(requireLocal);
   const toleranceDays = timeToleranceDays(options.timeToleranceDays ?? DEFAULT_TIME_TOLERANCE_DAYS);
-  const files = await listSpineFiles(inputs);
-  const checked = [];
-  for (const file of files) checked.push({ file, day: spineFileDay(file), header: spineHeader(file, await peekHeader(file, file)) });
-  await ensureBigQueryRawTables(target);
-  const results = [];
-  for (const { file: displayPath, day, header } of checked) {
-    const context: SpineFileContext = { day, toleranceDays };
-    const file = await describeFile(displayPath);
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
-    const normalisedPath = path.join(workDir, "rows.csv");
-    let rows = 0;
-    try {
-      results.push(
-        await loadOneFile(target, {
-          kind: "spine",
-          file,
-          referenceMonth: null,
-          tables: ["spine_messages", "spine_messages_rejected"],
-          async prepare() {
-            rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
-          },
-          async stage(loadId, previous, staged) {
-            const source = await stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location));
-            const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
-            // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
-            const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
-            const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
-            const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
-            return { rows, writes: [sql.valid(source), sql.rejected(source)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
-          },
-        }),
-      );
-    } finally {
-      fs.rmSync(workDir, { recursive: true, force: true });
+  // Cloud Storage objects are all downloaded first (every header is checked before anything is loaded), each deleted once loaded.
+  const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-gs-"));
+  try {
+    const checked = [];
+    for (const source of await spineSources(target.storage, inputs, downloads)) {
+      checked.push({ source, day: spineFileDay(source.displayPath), header: spineHeader(source.displayPath, await peekHeader(source.path, source.displayPath)) });
     }
+    await ensureBigQueryRawTables(target);
+    const results = [];
+    for (const { source, day, header } of checked) {
+      const context: SpineFileContext = { day, toleranceDays };
+      const file = await describeFile(source);
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "gp2gp-load-"));
+      const normalisedPath = path.join(workDir, "rows.csv");
+      let rows = 0;
+      try {
+        results.push(
+          await loadOneFile(target, {
+            kind: "spine",
+            file,
+            referenceMonth: null,
+            tables: ["spine_messages", "spine_messages_rejected"],
+            async prepare() {
+              rows = await normaliseSpineFile(file, header, normalisedPath, options.onProgress);
+            },
+            stage: (loadId, staged) => stage(target, stagingTable(target, loadId, "spine"), staged, normalisedPath, spineLoadJobConfig(header, target.location)),
+            async plan(staging, loadId, previous) {
+              const loads = (await run(target, currentSpineLoadsQuery(bq, rawTableName(target, "load_log"), loadId))) as { load_id: number; file_name: string }[];
+              // The replaced loads' rows are deleted first in the transaction: nothing can repeat them.
+              const neighbours = neighbourLoadIds(loads, context).filter((id) => !previous.includes(id));
+              const tables = { spineMessages: rawTableName(target, "spine_messages"), rejected: rawTableName(target, "spine_messages_rejected") };
+              const sql = spineInserts(bq, tables, file.name, header, context, neighbours, loadId);
+              return { rows, writes: [sql.valid(staging), sql.rejected(staging)], loadedTables: ["spine_messages"], rejected: { table: "spine_messages_rejected" } };
+            },
+          }),
+        );
+      } finally {
+        fs.rmSync(workDir, { recursive: true, force: true });
+        if (source.downloaded) fs.rmSync(source.path, { force: true });
+      }
+    }
+    return summarise(results);
+  } finally {
+    fs.rmSync(downloads, { recursive: true, force: true });
   }
-  return summarise(results);
+}
+
+/**
+ * The Spine exports `inputs` name, as local files: local files and folders as listSpineFiles lists them, Cloud Storage
+ * objects and folders (the exports directly in them, in name order) downloaded into `workDir`.
+ */
+async function spineSources(storage: CloudStorageClient | undefined, inputs: readonly string[], workDir: string): Promise<LocalSource[]> {
+  const sources: LocalSource[] = [];
+  for (const input of inputs) {
+    if (!isCloudStorageUri(input)) {
+      sources.push(...(await listSpineFiles([input])).map((file) => ({ path: file, displayPath: file, downloaded: false })));
+      continue;
+    }
+    for (const uri of await listCloudStorageFiles(storage, input, SPINE_FILE_PATTERN, NO_SPINE_FILES)) sources.push(await downloadObject(storage, uri, workDir));
+  }
+  return sources;
 }
 
 /** Newline-delimited JSON of rows, with each of the table's columns (NULL for a missing key). */
@@ -456,16 +566,23 @@ export async function loadReferenceIntoBigQuery(target: BigQueryLoadTarget, load
           referenceMonth: load.referenceMonth,
           tables: load.tables,
           rejections: load.rejections,
-          async stage(loadId, _previous, staged) {
-            const writes: string[] = [];
+          async stage(loadId, staged) {
+            const sources: { readonly table: string; readonly source: string }[] = [];
             for (const [table, rows] of load.rows(loadId)) {
               if (rows.length === 0) continue;
               const file = path.join(workDir, `${table}.json`);
               fs.writeFileSync(file, jsonLines(table, rows));
-              const source = await stage(target, stagingTable(target, loadId, table), staged, file, referenceLoadJobConfig(table, target.location));
-              const columns = rawTable(table).columns.map((c) => c.name).join(", ");
-              writes.push(`insert into ${rawTableName(target, table)} (${columns}) select ${columns} from ${source}`);
+              sources.push({ table, source: await stage(target, stagingTable(target, loadId, table), staged, file, referenceLoadJobConfig(table, target.location)) });
             }
+            return sources;
+          },
+          async plan(sources, loadId) {
+            // The staged rows carry the load id first tried; a retry writes its own.
+            const writes = sources.map(({ table, source }) => {
+              const columns = rawTable(table).columns.map((c) => c.name);
+              const values = columns.map((name) => (name === "load_id" ? `${loadId} as load_id` : name));
+              return `insert into ${rawTableName(target, table)} (${columns.join(", ")}) select ${values.join(", ")} from ${source}`;
+            });
             return { rows: load.total, writes, loadedTables: load.tables, rejected: load.rejected };
           },
         }),
@@ -512,7 +629,13 @@ export function bigQueryLoadTargetFromEnvironment(raw: string, env: NodeJS.Proce
   const defaultProject = workflowSettingsDefaultProject();
   const credentials = BigQueryExecutor.credentials(env, defaultProject);
   const location = workflowSettingsDefaultLocation() ?? DEFAULT_LOCATION;
-  return { client: bigQueryLoadClient(createBigQueryClient(credentials, location)), projectId: defaultProject ?? credentials.projectId, location, raw };
+  return {
+    client: bigQueryLoadClient(createBigQueryClient(credentials, location)),
+    storage: lazyCloudStorageClient(() => cloudStorageClient(createCloudStorageClient(credentials))),
+    projectId: defaultProject ?? credentials.projectId,
+    location,
+    raw,
+  };
 }
 
 const pathList = z.array(z.string().trim().min(1, { error: "a path is empty" })).min(1, { error: "name at least one file" });
@@ -542,17 +665,17 @@ export async function loadIntoBigQuery(raw: string, input: BigQueryLoadRequest, 
   const parsed = bigQueryLoadRequestSchema.safeParse(input);
   if (!parsed.success) throw new Error(`gp2gp load ${input.kind}: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
   const request = parsed.data;
-  const paths = request.kind === "asid-lookup" ? [request.path] : request.paths;
-  paths.forEach(requireLocal);
   const resolved = target();
+  // A reference file is read whole when prepared: a downloaded copy is deleted right after.
+  const local = (input: string, prepare: (source: FileSource) => Promise<ReferenceLoad>) => () => withLocalCopy(resolved.storage, input, prepare);
   switch (request.kind) {
     case "spine":
       return loadSpineIntoBigQuery(resolved, request.paths, { timeToleranceDays: request.timeToleranceDays, onProgress: request.onProgress });
     case "ods":
-      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareOds(p)));
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => local(p, prepareOds)));
     case "geography":
-      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => () => prepareGeography(p)));
+      return loadReferenceIntoBigQuery(resolved, request.paths.map((p) => local(p, prepareGeography)));
     case "asid-lookup":
-      return loadReferenceIntoBigQuery(resolved, [() => prepareAsidLookup(request.path, request.month)]);
+      return loadReferenceIntoBigQuery(resolved, [local(request.path, (source) => prepareAsidLookup(source, request.month))]);
   }
 }

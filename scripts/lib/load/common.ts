@@ -22,26 +22,49 @@ export type SourceKind = "spine" | "ods" | "asid_lookup" | "geography";
 export interface FileInfo {
   /** The path as given (used in error messages). */
   readonly displayPath: string;
+  /** Where the file is read from. */
   readonly absolutePath: string;
+  /** Where it was loaded from, as load_log.file_path records it: the absolute path, or the URI of a downloaded object. */
+  readonly loadedFrom: string;
   /** Base name: the `source_file` of every row and load_log.file_name. */
   readonly name: string;
   readonly sizeBytes: number;
   readonly sha256: string;
 }
 
+/**
+ * A file to load: a local path, or a local copy of a file named otherwise (a Cloud Storage object downloaded by the
+ * BigQuery loader), which is read from `path` and named by `displayPath` in every message. The copy's base name is
+ * the object's, so the file's name (load_log.file_name, source_file, a Spine export's day) is the same.
+ */
+export type FileSource = string | { readonly path: string; readonly displayPath: string };
+
+/** How a Cloud Storage URI starts. */
+export const CLOUD_STORAGE_URI = /^gs:\/\//i;
+
+/** Refuses a Cloud Storage URI where only local files are read (the DuckDB loaders), naming it and the way out. */
+export function refuseCloudStorageUri(input: string): void {
+  if (CLOUD_STORAGE_URI.test(input)) {
+    throw new LoadError(input, "is a Cloud Storage URI: only `gp2gp load … --engine bigquery` reads from Cloud Storage; to load it into DuckDB, download it first (gcloud storage cp <uri> .) and load that");
+  }
+}
+
 /** Size and SHA-256 of a file's bytes as stored (compressed files are hashed compressed). */
-export async function describeFile(filePath: string): Promise<FileInfo> {
+export async function describeFile(source: FileSource): Promise<FileInfo> {
+  const { path: filePath, displayPath } = typeof source === "string" ? { path: source, displayPath: source } : source;
+  refuseCloudStorageUri(filePath);
   const absolutePath = path.resolve(filePath);
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(absolutePath);
   } catch {
-    throw new LoadError(filePath, "does not exist");
+    throw new LoadError(displayPath, "does not exist");
   }
-  if (!stat.isFile()) throw new LoadError(filePath, "is not a file");
+  if (!stat.isFile()) throw new LoadError(displayPath, "is not a file");
   const hash = createHash("sha256");
   for await (const chunk of fs.createReadStream(absolutePath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return { displayPath: filePath, absolutePath, name: path.basename(absolutePath), sizeBytes: stat.size, sha256: hash.digest("hex") };
+  const loadedFrom = typeof source === "string" ? absolutePath : displayPath;
+  return { displayPath, absolutePath, loadedFrom, name: path.basename(absolutePath), sizeBytes: stat.size, sha256: hash.digest("hex") };
 }
 
 export type LoadStatus = "loaded" | "skipped" | "replaced";

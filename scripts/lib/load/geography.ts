@@ -8,7 +8,7 @@
  * codes ending in CDH are the ODS codes; the other ONS columns (SICBL23CD, LOC22CD, …) are ignored.
  */
 import type { Warehouse } from "../duckdb";
-import { describeFile, LoadError, summarise, type LoadSummary } from "./common";
+import { describeFile, LoadError, summarise, type FileSource, type LoadSummary } from "./common";
 import { loadFile } from "./load-log";
 import { appendReferenceRows, ensureRawTables, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
 import { readReferenceCsv, type ColumnSpec } from "./reference-csv";
@@ -27,8 +27,8 @@ const GEOGRAPHY_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** Reads and checks one geography lookup; refuses one with more than one row for a SICBL. */
-export async function prepareGeography(filePath: string): Promise<ReferenceLoad> {
-  const file = await describeFile(filePath);
+export async function prepareGeography(source: FileSource): Promise<ReferenceLoad> {
+  const file = await describeFile(source);
   const lookup = await readReferenceCsv(file, GEOGRAPHY_COLUMNS, "a SICBL → ICB → region lookup");
   const rowsBySicbl = new Map<string, number[]>();
   for (const r of lookup.rows) {
@@ -38,7 +38,7 @@ export async function prepareGeography(filePath: string): Promise<ReferenceLoad>
   const duplicates = [...rowsBySicbl].filter(([, rows]) => rows.length > 1);
   if (duplicates.length > 0) {
     const listed = duplicates.slice(0, 10).map(([code, rows]) => `${code} in rows ${rows.join(", ")}`);
-    throw new LoadError(filePath, `has more than one row for a SICBL: ${listed.join("; ")}${duplicates.length > 10 ? ` (and ${duplicates.length - 10} more)` : ""}`);
+    throw new LoadError(file.displayPath, `has more than one row for a SICBL: ${listed.join("; ")}${duplicates.length > 10 ? ` (and ${duplicates.length - 10} more)` : ""}`);
   }
   return {
     kind: "geography",

@@ -104,7 +104,7 @@ export function loadLogInsert(h: SqlHelpers, loadLog: string, v: LoadLogValues):
   const s = h.stringLiteral;
   return `insert into ${loadLog}
          (load_id, source_kind, file_name, file_path, size_bytes, sha256, row_count, loaded_count, rejected_count, reference_month, loaded_at, replaced_by_load_id)
-       values (${v.loadId}, ${s(v.kind)}, ${s(v.file.name)}, ${s(v.file.absolutePath)}, ${v.file.sizeBytes}, ${s(v.file.sha256)}, ${v.rows}, ${v.loaded},
+       values (${v.loadId}, ${s(v.kind)}, ${s(v.file.name)}, ${s(v.file.loadedFrom)}, ${v.file.sizeBytes}, ${s(v.file.sha256)}, ${v.rows}, ${v.loaded},
                ${v.rejected}, ${v.referenceMonth ? `date ${s(v.referenceMonth)}` : "null"}, timestamp ${s(v.loadedAt)}, null)`;
 }
 

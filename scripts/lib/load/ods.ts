@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Warehouse } from "../duckdb";
-import { describeFile, firstOfMonth, LoadError, summarise, type LoadSummary } from "./common";
+import { describeFile, firstOfMonth, LoadError, summarise, type FileSource, type LoadSummary } from "./common";
 import { openInput } from "./csv";
 import { loadFile } from "./load-log";
 import { appendReferenceRows, ensureRawTables, type CellValue, type RawDatasetOption, type ReferenceLoad } from "./raw-tables";
@@ -63,9 +63,9 @@ export async function readOrganisationMetadata(filePath: string, displayPath = f
 }
 
 /** Reads and checks one metadata file: its rows for the three tables. */
-export async function prepareOds(filePath: string): Promise<ReferenceLoad> {
-  const file = await describeFile(filePath);
-  const metadata = await readOrganisationMetadata(file.absolutePath, filePath);
+export async function prepareOds(source: FileSource): Promise<ReferenceLoad> {
+  const file = await describeFile(source);
+  const metadata = await readOrganisationMetadata(file.absolutePath, file.displayPath);
   const referenceMonth = firstOfMonth(metadata.year, metadata.month);
   const asids = metadata.practices.flatMap((p, i) => p.asids.map((asid) => ({ ods_code: p.ods_code, asid, position: i + 1 })));
   const members = metadata.sicbls.flatMap((s, i) =>

@@ -35,7 +35,7 @@ import { createHash } from "node:crypto";
 import { helpersFor } from "../../../includes/engine";
 import { SPINE_COLUMNS } from "../../../includes/raw_schemas";
 import type { Warehouse } from "../duckdb";
-import { describeFile, LoadError, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
+import { describeFile, LoadError, refuseCloudStorageUri, REJECTIONS_REPORTED, rejectionMessage, summarise, type FileInfo, type LoadSummary } from "./common";
 import { CsvRecordScanner, MAX_RECORD_BYTES, UNCLOSED_QUOTE, describeHeader, fieldCountFault, openInput, parseFields, peekHeader, readHeader, requireDataRows, rowFaultReason } from "./csv";
 import { loadFile, type WrittenCounts } from "./load-log";
 import { ensureRawTables, rawName, type RawDatasetOption } from "./raw-tables";
@@ -53,7 +53,9 @@ const duckdb = helpersFor("duckdb");
 const NORMALISED_LINE_BYTES = 4 * MAX_RECORD_BYTES;
 
 /** Names a directory's Spine exports must match to be picked up. */
-const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
+export const SPINE_FILE_PATTERN = /_spine_messages\.csv(\.gz)?$/;
+/** What a folder without Spine exports is told. */
+export const NO_SPINE_FILES = "holds no *_spine_messages.csv or *_spine_messages.csv.gz files";
 
 export interface SpineProgress {
   readonly file: string;
@@ -113,6 +115,7 @@ export async function loadSpine(warehouse: Warehouse, inputs: readonly string[],
 export async function listSpineFiles(inputs: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
+    refuseCloudStorageUri(input);
     const stat = await fs.promises.stat(input).catch(() => undefined);
     if (!stat) throw new LoadError(input, "does not exist");
     if (stat.isDirectory()) {
@@ -120,7 +123,7 @@ export async function listSpineFiles(inputs: readonly string[]): Promise<string[
         .filter((entry) => entry.isFile() && SPINE_FILE_PATTERN.test(entry.name))
         .map((entry) => entry.name)
         .sort();
-      if (names.length === 0) throw new LoadError(input, "holds no *_spine_messages.csv or *_spine_messages.csv.gz files");
+      if (names.length === 0) throw new LoadError(input, NO_SPINE_FILES);
       files.push(...names.map((name) => path.join(input, name)));
     } else files.push(input);
   }
