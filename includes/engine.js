@@ -63,7 +63,7 @@ const bigquery = {
     countIf: (condition) => `countif(${condition})`,
     percentileRankColumns: (value, partitionBy, rankAlias, populationAlias) => `case when ${value} is not null then row_number() over (partition by ${partitionBy}, ${value} is null order by ${value}) end as ${rankAlias}, ` +
         `count(${value}) over (partition by ${partitionBy}) as ${populationAlias}`,
-    nearestRankPercentile: (value, rankColumn, populationColumn, percent) => `max(case when ${rankColumn} = div(${checkedPercent(percent)} * ${populationColumn} + 99, 100) then ${value} end)`,
+    nearestRankPercentile: (value, rankColumn, populationColumn, percent) => `max(case when ${rankColumn} = ${bigquery.intDiv(`${checkedPercent(percent)} * ${populationColumn} + 99`, "100")} then ${value} end)`,
     setVariable: () => "",
     variable: (_name, expr) => expr,
     // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.

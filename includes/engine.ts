@@ -175,7 +175,7 @@ const bigquery: SqlHelpers = {
     `case when ${value} is not null then row_number() over (partition by ${partitionBy}, ${value} is null order by ${value}) end as ${rankAlias}, ` +
     `count(${value}) over (partition by ${partitionBy}) as ${populationAlias}`,
   nearestRankPercentile: (value, rankColumn, populationColumn, percent) =>
-    `max(case when ${rankColumn} = div(${checkedPercent(percent)} * ${populationColumn} + 99, 100) then ${value} end)`,
+    `max(case when ${rankColumn} = ${bigquery.intDiv(`${checkedPercent(percent)} * ${populationColumn} + 99`, "100")} then ${value} end)`,
   setVariable: () => "",
   variable: (_name, expr) => expr,
   // ARRAY_AGG cannot hold a NULL element: the value goes in a struct, which can.
